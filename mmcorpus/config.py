@@ -16,7 +16,10 @@ Sources of the defaults:
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import json
+import re
+import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
@@ -303,9 +306,6 @@ def reference_markdown() -> str:
 
     Field comments in this file are the documentation; a test checks the doc is current.
     """
-    import inspect
-    import sys
-    import re
 
     source = inspect.getsource(sys.modules[__name__])
     comments = {}
