@@ -1,0 +1,285 @@
+"""Atomic, deterministic WebDataset shard writing.
+
+Layout (webdataset conventions, as in ``webdataset.ShardWriter``): ``{prefix}-{index:06d}.tar``
+holding members ``{key}.{ext}``, one sample per ``__key__``; ``maxcount``/``maxsize`` become
+``cfg.max_shard_samples``/``cfg.max_shard_bytes``. Beside each tar a parquet index
+``{prefix}-{index:06d}.parquet`` holds one row per sample (key, byte offset and size of the
+sample in the tar, plus the caller's ``index_row``), and ``sizes.json`` maps shard names to sample
+counts, the file open_clip reads to size a webdataset.
+
+Guarantees (ARCHITECTURE.md, "Shards" and "Determinism"):
+
+* Atomic: a shard is written to ``.{name}.tmp-{pid}`` in the same directory and ``os.replace``d
+  when complete; the parquet index is published before its tar, so a finished-looking tar always
+  has its index. An exception inside ``with ShardWriter(...)`` deletes the unfinished temporary
+  file; finished shards stay, and :func:`completed_shards` lets a rerun skip them.
+* Deterministic: members are sorted by extension, with ``mtime=cfg.mtime``, uid/gid 0, empty
+  uname/gname and mode 0o444, so the same samples give byte-identical tars.
+* Remote output (``gs://``, ``s3://``, any fsspec URL): each finished file is written locally
+  first and then uploaded with fsspec; object stores publish an object only when its upload
+  completes, which is the remote equivalent of the rename.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from typing import Any
+
+from mmcorpus.config import ShardConfig
+
+KEY_RE = re.compile(r"^[0-9a-z_-]+$")
+EXT_RE = re.compile(r"^[0-9a-z][0-9a-z_.-]*$")
+INDEX_COLUMNS = ("key", "shard", "tar_offset", "tar_size")
+_BLOCK = tarfile.BLOCKSIZE  # 512
+
+
+@dataclass(frozen=True)
+class ShardInfo:
+    name: str  # file name, e.g. "pairs-000003.tar"
+    n_samples: int
+    n_bytes: int
+    sha256: str
+
+
+def _is_remote(path: str) -> bool:
+    return "://" in path and not path.startswith("file://")
+
+
+def _shard_re(prefix: str) -> re.Pattern[str]:
+    return re.compile(rf"^{re.escape(prefix)}-(\d{{6}})\.tar$")
+
+
+class _HashingFile:
+    """A write-only file wrapper that hashes and counts what passes through it."""
+
+    def __init__(self, f: Any) -> None:
+        self.f, self.h, self.n = f, hashlib.sha256(), 0
+
+    def write(self, b: bytes) -> int:
+        self.h.update(b)
+        self.n += len(b)
+        return self.f.write(b)
+
+    def tell(self) -> int:
+        return self.n
+
+    def flush(self) -> None:
+        self.f.flush()
+
+
+def _member_size(n: int) -> int:
+    return _BLOCK + -(-n // _BLOCK) * _BLOCK
+
+
+def _final_size(n: int) -> int:
+    """Archive size once closed: two zero blocks, then padding to tarfile's RECORDSIZE."""
+    return -(-(n + 2 * _BLOCK) // tarfile.RECORDSIZE) * tarfile.RECORDSIZE
+
+
+class ShardWriter:
+    """Write samples (dicts of ``__key__`` and ``ext -> bytes``) into rotating tar shards."""
+
+    def __init__(self, out_dir: str | os.PathLike, prefix: str, cfg: ShardConfig | None = None,
+                 start_index: int = 0) -> None:
+        if not KEY_RE.match(prefix):
+            raise ValueError(f"shard prefix must match {KEY_RE.pattern}: {prefix!r}")
+        self.out_dir = os.fspath(out_dir)
+        self.prefix = prefix
+        self.cfg = cfg or ShardConfig()
+        self.index = start_index
+        self.infos: list[ShardInfo] = []
+        self._remote = _is_remote(self.out_dir)
+        if self._remote:
+            import fsspec
+
+            self._fs, self._root = fsspec.core.url_to_fs(self.out_dir)
+            self._fs.makedirs(self._root, exist_ok=True)
+            self._local_dir = tempfile.mkdtemp(prefix="mmcorpus-shards-")
+        else:
+            os.makedirs(self.out_dir, exist_ok=True)
+            self._local_dir = self.out_dir
+        self._tar: tarfile.TarFile | None = None
+        self._raw = None
+        self._hf: _HashingFile | None = None
+        self._tmp = ""
+        self._rows: list[dict[str, Any]] = []
+        self._n = 0
+        self._bytes = 0
+        self._keys: set[str] = set()
+
+    # -- public API ------------------------------------------------------------------------------
+
+    def write(self, sample: dict[str, Any], index_row: dict[str, Any] | None = None) -> None:
+        key, members = _check_sample(sample)
+        if key in self._keys:
+            raise ValueError(f"duplicate __key__ {key!r}")
+        if index_row and set(index_row) & set(INDEX_COLUMNS):
+            raise ValueError(f"index_row must not use the reserved columns {INDEX_COLUMNS}")
+        size = sum(_member_size(len(data)) for _, data in members)
+        if self._tar is not None and (
+            self._n + 1 > self.cfg.max_shard_samples
+            or _final_size(self._bytes + size) > self.cfg.max_shard_bytes
+        ):
+            self._finish()
+        if self._tar is None:
+            self._open()
+        offset = self._hf.tell()
+        for name, data in members:
+            ti = tarfile.TarInfo(name)
+            ti.size, ti.mtime, ti.mode = len(data), self.cfg.mtime, 0o444
+            ti.uid = ti.gid = 0
+            ti.uname = ti.gname = ""
+            ti.type = tarfile.REGTYPE
+            self._tar.addfile(ti, io.BytesIO(data))
+        self._keys.add(key)
+        self._rows.append({"key": key, "shard": self._name(), "tar_offset": offset,
+                           "tar_size": self._hf.tell() - offset, **(index_row or {})})
+        self._n += 1
+        self._bytes = self._hf.tell()
+
+    def close(self) -> list[ShardInfo]:
+        """Finish the open shard (if any) and return every shard written by this writer."""
+        if self._tar is not None:
+            self._finish()
+        if self._remote:
+            shutil.rmtree(self._local_dir, ignore_errors=True)
+        return list(self.infos)
+
+    def abort(self) -> None:
+        """Drop the unfinished shard: close and delete its temporary files."""
+        if self._tar is not None:
+            try:
+                self._tar.close()
+                self._raw.close()
+            finally:
+                self._tar = None
+                for p in (self._tmp, self._tmp + ".parquet"):
+                    if os.path.exists(p):
+                        os.remove(p)
+        if self._remote:
+            shutil.rmtree(self._local_dir, ignore_errors=True)
+
+    def __enter__(self) -> ShardWriter:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+    # -- internals -------------------------------------------------------------------------------
+
+    def _name(self, ext: str = "tar") -> str:
+        return f"{self.prefix}-{self.index:06d}.{ext}"
+
+    def _open(self) -> None:
+        self._tmp = os.path.join(self._local_dir, f".{self._name()}.tmp-{os.getpid()}")
+        self._raw = open(self._tmp, "wb")  # noqa: SIM115 - closed in _finish/abort
+        self._hf = _HashingFile(self._raw)
+        self._tar = tarfile.open(fileobj=self._hf, mode="w", format=tarfile.PAX_FORMAT)  # noqa: SIM115
+        self._rows, self._n, self._bytes = [], 0, 0
+
+    def _finish(self) -> None:
+        self._tar.close()
+        self._raw.close()
+        info = ShardInfo(self._name(), self._n, self._hf.n, self._hf.h.hexdigest())
+        tmp_parquet = self._tmp + ".parquet"
+        _write_parquet(self._rows, tmp_parquet)
+        self._publish(tmp_parquet, self._name("parquet"))  # index first: a visible tar has one
+        self._publish(self._tmp, info.name)
+        self.infos.append(info)
+        self._tar, self._rows = None, []
+        self.index += 1
+
+    def _publish(self, tmp: str, name: str) -> None:
+        if self._remote:
+            self._fs.put_file(tmp, f"{self._root.rstrip('/')}/{name}")
+            os.remove(tmp)
+        else:
+            os.replace(tmp, os.path.join(self.out_dir, name))
+
+
+def _check_sample(sample: dict[str, Any]) -> tuple[str, list[tuple[str, bytes]]]:
+    key = sample.get("__key__")
+    if not isinstance(key, str) or not KEY_RE.match(key):
+        raise ValueError(f"__key__ must be a str matching {KEY_RE.pattern}, got {key!r}")
+    members = []
+    for ext, value in sample.items():
+        if ext.startswith("__"):
+            continue
+        if not EXT_RE.match(ext):
+            raise ValueError(f"extension must match {EXT_RE.pattern}, got {ext!r} (key {key})")
+        if isinstance(value, str):
+            value = value.encode("utf-8")
+        if not isinstance(value, (bytes, bytearray, memoryview)):
+            raise ValueError(f"value of {key}.{ext} must be bytes or str, got {type(value).__name__}")
+        members.append((f"{key}.{ext}", bytes(value)))
+    if not members:
+        raise ValueError(f"sample {key!r} has no fields")
+    return key, sorted(members)
+
+
+def _write_parquet(rows: list[dict[str, Any]], path: str) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.Table.from_pylist(rows), path)
+
+
+def _write_bytes_atomic(out_dir: str, name: str, data: bytes) -> None:
+    if _is_remote(out_dir):
+        import fsspec
+
+        with fsspec.open(f"{out_dir.rstrip('/')}/{name}", "wb") as f:
+            f.write(data)
+        return
+    tmp = os.path.join(out_dir, f".{name}.tmp-{os.getpid()}")
+    with open(tmp, "wb") as f:
+        f.write(data)
+    os.replace(tmp, os.path.join(out_dir, name))
+
+
+def write_sizes_json(out_dir: str | os.PathLike, infos: list[ShardInfo]) -> dict[str, int]:
+    """Write (merge into) ``sizes.json`` = {shard name: n samples}; returns what was written."""
+    out_dir = os.fspath(out_dir)
+    sizes: dict[str, int] = {}
+    try:
+        import fsspec
+
+        with fsspec.open(f"{out_dir.rstrip('/')}/sizes.json", "rb") as f:
+            sizes = {str(k): int(v) for k, v in json.load(f).items()}
+    except (FileNotFoundError, ValueError, AttributeError):
+        sizes = {}
+    sizes.update({i.name: i.n_samples for i in infos})
+    sizes = dict(sorted(sizes.items()))
+    _write_bytes_atomic(out_dir, "sizes.json", (json.dumps(sizes, indent=1) + "\n").encode())
+    return sizes
+
+
+def completed_shards(out_dir: str | os.PathLike, prefix: str) -> list[str]:
+    """Names of finished ``{prefix}-NNNNNN.tar`` shards in ``out_dir`` (temporary files ignored)."""
+    out_dir = os.fspath(out_dir)
+    pat = _shard_re(prefix)
+    if _is_remote(out_dir):
+        import fsspec
+
+        fs, root = fsspec.core.url_to_fs(out_dir)
+        names = [p.rstrip("/").rsplit("/", 1)[-1] for p in fs.ls(root, detail=False)] if fs.exists(root) else []
+    else:
+        names = os.listdir(out_dir) if os.path.isdir(out_dir) else []
+    return sorted(n for n in names if pat.match(n))
+
+
+def next_shard_index(out_dir: str | os.PathLike, prefix: str) -> int:
+    """The index after the highest completed shard: ``start_index`` for a resumed writer."""
+    done = completed_shards(out_dir, prefix)
+    return int(_shard_re(prefix).match(done[-1]).group(1)) + 1 if done else 0
