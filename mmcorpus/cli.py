@@ -17,6 +17,7 @@ from mmcorpus import __version__
 # train) register here as they land.
 COMMANDS: dict[str, tuple[str, str]] = {
     "warc-stats": ("mmcorpus.commands.warc_stats", "count WARC records by type, HTTP status and content type"),
+    "run": ("mmcorpus.commands.run", "the whole job: WARC files to interleaved/, pairs/, text/ shards (Beam)"),
     # "extract": ("mmcorpus.commands.extract", "extract interleaved documents from WARC files to JSONL or Parquet"),
 }
 
@@ -59,7 +60,7 @@ def load_config(args: argparse.Namespace):
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
     if not args.command:
         parser.print_help()
         return 2
@@ -69,7 +70,11 @@ def main(argv: list[str] | None = None) -> int:
     from mmcorpus.inputs import InputError
 
     module = importlib.import_module(args._module)
+    if extra and not getattr(module, "PASS_THROUGH", False):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
+        if getattr(module, "PASS_THROUGH", False):
+            return int(module.run(args, extra) or 0)
         return int(module.run(args) or 0)
     except (ConfigError, InputError) as e:
         print(f"mmcorpus {args.command}: error: {e}", file=sys.stderr)

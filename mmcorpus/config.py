@@ -133,6 +133,7 @@ class PairConfig:
     max_caption_words: int = 64  # ~77 CLIP tokens
     min_caption_chars: int = 10
     max_caption_chars: int = 512  # longer "captions" are paragraphs or keyword stuffing
+    caption_language_min_score: float = 0.5  # lid.176 is less sure on short text than on pages
 
 
 @dataclass

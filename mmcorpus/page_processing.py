@@ -1,0 +1,52 @@
+"""The per-page chain: extract, identify the language, apply the text-quality rules.
+
+Shared by ``mmcorpus extract`` (one process) and the Beam pipeline (one instance per DoFn), so
+both count the same things under the same names. Every page handed to :meth:`process` ends in
+exactly one counter: ``extract/dropped:*``, ``extract/error:*``, ``language/dropped:*``,
+``text/dropped:*`` or ``text/kept``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from mmcorpus.config import Config
+from mmcorpus.data import Document, HtmlRecord
+from mmcorpus.stats import CountFn, no_count
+
+log = logging.getLogger(__name__)
+
+
+class PageProcessor:
+    def __init__(self, cfg: Config) -> None:
+        self.cfg = cfg
+        self._ident = None
+
+    def setup(self) -> PageProcessor:
+        """Load the language model (once per process / Beam worker)."""
+        from mmcorpus.langid import LanguageIdentifier
+
+        if self._ident is None:
+            self._ident = LanguageIdentifier.from_config(self.cfg.language).load()
+        return self
+
+    def process(self, record: HtmlRecord, count: CountFn = no_count) -> Document | None:
+        from mmcorpus.extract import extract_document
+        from mmcorpus.langid import filter_document_language
+        from mmcorpus.text_filters import text_quality_filter
+
+        if self._ident is None:
+            self.setup()
+        try:
+            doc, _ = extract_document(record, self.cfg.extract, count)
+        except Exception as e:  # the extractor promises not to raise; this keeps the ledger whole if it does
+            log.warning("extraction failed on %s: %r", record.url, e)
+            count("extract/error:exception")
+            return None
+        if doc is None:
+            return None
+        doc, keep, _ = filter_document_language(doc, self.cfg.language, self._ident, count)
+        if not keep:
+            return None
+        keep, _ = text_quality_filter(doc.plain_text, self.cfg.text, count, language=doc.language)
+        return doc if keep else None

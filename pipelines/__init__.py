@@ -1,0 +1,1 @@
+"""Apache Beam pipelines: thin composite transforms that wire ``mmcorpus`` functions together."""
