@@ -34,7 +34,7 @@ from pipelines.metrics import ledger_from_result
 
 log = logging.getLogger(__name__)
 
-LOCAL_RUNNERS = ("DirectRunner", "FnApiRunner", "local")
+LOCAL_RUNNERS = ("DirectRunner", "FnApiRunner", "local", "inprocess")
 
 
 def beam_options(beam_args: list[str], runner: str, workers: int) -> PipelineOptions:
@@ -44,7 +44,9 @@ def beam_options(beam_args: list[str], runner: str, workers: int) -> PipelineOpt
     network. ``multi_threading`` mode is never used: it gave wrong counts here (ENVIRONMENT.md).
     """
     args = list(beam_args)
-    if runner in LOCAL_RUNNERS:
+    if runner == "inprocess":  # one process, for tests and debugging
+        args += ["--runner=FnApiRunner", "--direct_running_mode=in_memory"]
+    elif runner in LOCAL_RUNNERS:
         args += ["--runner=FnApiRunner", "--direct_running_mode=multi_processing",
                  f"--direct_num_workers={workers}"]
     else:
@@ -108,7 +110,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", required=True, metavar="OUT",
                         help="output folder (local or gs://, s3://): interleaved/, pairs/, text/, manifest.json")
     parser.add_argument("--runner", default="local",
-                        help="local (default: all cores, no network), DataflowRunner, or any Beam runner")
+                        help="local (default: all cores, no network), inprocess (one process), "
+                             "DataflowRunner, or any Beam runner")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="local worker processes (default: one per core)")
     parser.add_argument("--config", metavar="FILE", help="YAML, TOML or JSON config file")
@@ -133,10 +136,15 @@ def run_with_args(args: argparse.Namespace, beam_args: list[str]) -> dict:
     watcher = _ProgressWatcher(out, len(paths), enabled=local and not args.quiet)
     start = time.monotonic()
     watcher.start()
+    from apache_beam.options.pipeline_options import TestOptions
+
+    dry_run = str(options.view_as(TestOptions).dry_run).lower() in ("true", "1")
     try:
         p = beam.Pipeline(options=options)
         build_pipeline(p, paths, out, cfg, watcher.dir if watcher.enabled else None)
         result = p.run()
+        if dry_run:  # the runner translated the graph and submitted nothing
+            return {"dry_run": True, "runner": args.runner, "inputs": paths, "config": cfg.to_dict()}
         result.wait_until_finish()
     finally:
         watcher.stop()

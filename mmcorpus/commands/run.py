@@ -27,6 +27,9 @@ def run(args: argparse.Namespace, beam_args: list[str] | None = None) -> int:
     if logging.getLogger().level > logging.DEBUG:
         logging.getLogger("apache_beam").setLevel(logging.ERROR)
     manifest = run_with_args(args, beam_args or [])
+    if manifest.get("dry_run"):
+        print(f"dry run: the {args.runner} graph for {len(manifest['inputs'])} input(s) was built; nothing submitted")
+        return 0
     if not args.quiet:
         print(render_summary(manifest))
     return 0 if manifest["balance"]["balanced"] else 1

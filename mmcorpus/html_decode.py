@@ -1,0 +1,131 @@
+"""Turning the raw bytes of an HTTP payload into text.
+
+The order follows the WHATWG HTML "determining the character encoding" algorithm
+(https://html.spec.whatwg.org/multipage/parsing.html#determining-the-character-encoding):
+a byte-order mark wins, then the HTTP ``Content-Type`` charset, then a ``<meta charset>`` or
+``<meta http-equiv=Content-Type>`` in the first 4 KiB, then detection (charset_normalizer, only
+as a fallback: it is slow), then UTF-8 with replacement. Labels are mapped as browsers map them
+(``iso-8859-1``/``ascii`` mean windows-1252). Undecodable bytes never raise.
+
+:func:`looks_binary` flags bodies labelled text/html that are really binary (images, archives):
+a high share of NUL/control bytes in the first 4 KiB.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?\s*([A-Za-z0-9._:\-]+)", re.I)
+_META_CHARSET = re.compile(rb"<meta[^>]{0,512}?charset\s*=\s*[\"']?\s*([A-Za-z0-9._:\-]+)", re.I)
+# WHATWG label aliases that differ from Python's codec of the same name.
+_ALIASES = {
+    "iso-8859-1": "windows-1252",
+    "iso8859-1": "windows-1252",
+    "latin1": "windows-1252",
+    "latin-1": "windows-1252",
+    "l1": "windows-1252",
+    "us-ascii": "windows-1252",
+    "ascii": "windows-1252",
+    "iso-8859-9": "windows-1254",
+    "tis-620": "cp874",
+    "x-sjis": "shift_jis",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-user-defined": "windows-1252",
+    "utf-16": "utf-16-le",
+    "unicode": "utf-16-le",
+}
+_CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
+
+
+def normalize_encoding(label: str | None) -> str | None:
+    """A Python codec name for an encoding label, or None if it is unknown."""
+    if not label:
+        return None
+    label = label.strip().strip("\"'").lower()
+    label = _ALIASES.get(label, label)
+    try:
+        name = codecs.lookup(label).name
+    except (LookupError, ValueError):
+        return None
+    # A page that declares UTF-16 in a <meta> cannot really be UTF-16 (the meta was ASCII).
+    return _ALIASES.get(name, name)
+
+
+def charset_from_header(content_type_header: str | None) -> str | None:
+    if not content_type_header:
+        return None
+    m = _HEADER_CHARSET.search(content_type_header)
+    return normalize_encoding(m.group(1)) if m else None
+
+
+def charset_from_meta(head: bytes) -> str | None:
+    m = _META_CHARSET.search(head)
+    if not m:
+        return None
+    enc = normalize_encoding(m.group(1).decode("ascii", "ignore"))
+    if enc and enc.startswith("utf-16"):
+        return "utf-8"  # WHATWG: a meta declaring UTF-16 means UTF-8
+    return enc
+
+
+def looks_binary(body: bytes, sample: int = 4096, max_ratio: float = 0.1) -> bool:
+    """True if the first bytes are mostly NUL/control bytes (not a text document)."""
+    head = body[:sample]
+    if not head:
+        return False
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    n_ctrl = len(head) - len(head.translate(None, _CONTROL))
+    return b"\x00" in head[:512] and n_ctrl > 4 or n_ctrl / len(head) > max_ratio
+
+
+def _try(body: bytes, enc: str) -> str | None:
+    try:
+        return body.decode(enc)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def decode_html(body: bytes, content_type_header: str | None) -> tuple[str, str]:
+    """Decode an HTML payload; returns ``(text, encoding used)`` and never raises."""
+    if not body:
+        return "", "utf-8"
+    for bom, enc in _BOMS:
+        if body.startswith(bom):
+            return body[len(bom):].decode(enc, "replace"), enc
+    declared = charset_from_header(content_type_header) or charset_from_meta(body[:4096])
+    if declared:
+        text = _try(body, declared)
+        if text is not None:
+            return text, declared
+        # A UTF-8 page mislabelled as a legacy charset (or the reverse) is common; try UTF-8 first.
+        if declared != "utf-8":
+            text = _try(body, "utf-8")
+            if text is not None:
+                return text, "utf-8"
+        if not declared.startswith("utf"):
+            # Single-byte and CJK codecs: decode with replacement rather than guess.
+            return body.decode(declared, "replace"), declared
+    text = _try(body, "utf-8")
+    if text is not None:
+        return text, "utf-8"
+    enc = _detect(body)
+    if enc:
+        return body.decode(enc, "replace"), enc
+    return body.decode("utf-8", "replace"), "utf-8"
+
+
+def _detect(body: bytes) -> str | None:
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:  # pragma: no cover - charset_normalizer ships with requests
+        return "windows-1252"
+    best = from_bytes(body[:65536]).best()
+    return normalize_encoding(best.encoding) if best is not None else "windows-1252"

@@ -1,0 +1,112 @@
+"""Which URL an ``<img>`` really shows, and whether it is worth keeping.
+
+Lazy-loading attributes and ``srcset`` follow the HTML spec's image candidate strings
+(https://html.spec.whatwg.org/multipage/images.html#srcset-attributes) and the attribute names
+that Mozilla Readability's ``_fixLazyImages`` handles. Tracking pixels, icons, logos, avatars,
+sprites and spacers are skipped as OBELICS does before downloading (Laurençon et al., 2023,
+section 3.2: "we remove ... logos, icons, and tracking pixels").
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin
+
+# Lazy-loading attributes, most specific first.
+LAZY_SRC_ATTRS = (
+    "data-src", "data-lazy-src", "data-original", "data-hi-res-src", "data-full-src",
+    "data-large-src", "data-orig-file", "data-lazyload", "data-lazy", "data-url", "data-echo",
+    "data-image", "data-img", "data-original-src",
+)
+LAZY_SRCSET_ATTRS = ("data-srcset", "data-lazy-srcset", "data-original-srcset")
+_DESCRIPTOR = re.compile(r"^(\d+(?:\.\d+)?)([wx])$", re.I)
+_INT = re.compile(r"^\s*(\d{1,6})")
+_PLACEHOLDER = re.compile(r"(?:lazy|placeholder|blank|spacer|transparent|loading|pixel)[^/]*\.(?:gif|png|svg)",
+                          re.I)
+_SKIP_URL = re.compile(
+    r"(?:^|[/_.\-=])(?:pixel|beacon|tracking|tracker|analytics|spacer|blank|1x1|clear|transparent|"
+    r"icons?|logos?|avatars?|gravatar|sprites?|buttons?|badges?|emoji|emoticons?|smiley|smilies|"
+    r"favicon|feed-?icon|rss|loader|loading|placeholder|arrow|bullet|doubleclick|adserver|"
+    r"share|facebook|twitter|pinterest|whatsapp)(?:$|[/_.\-\d?=&])",
+    re.I,
+)
+_SKIP_HOST = re.compile(r"//(?:[^/]*\.)?(?:doubleclick\.net|google-analytics\.com|facebook\.com/tr|"
+                        r"pixel\.|stats\.|scorecardresearch\.com|quantserve\.com|gravatar\.com|"
+                        r"feeds\.feedburner\.com|b\.scorecardresearch)", re.I)
+_SKIP_CLASS = re.compile(r"(?:^|[\s_\-])(?:icon|logo|avatar|sprite|emoji|wp-smiley|button|badge|gravatar|"
+                         r"author-image|profile|thumb-author)s?(?:$|[\s_\-])", re.I)
+_SKIP_ALT = re.compile(r"^(?:logo|icon|avatar|spacer|pixel|tracking|emoji)\b", re.I)
+
+
+def parse_dimension(value: str | None) -> int | None:
+    """Lenient int: "300", "300px", " 300.5 " -> 300; "auto", "100%" -> None."""
+    if not value or "%" in value:
+        return None
+    m = _INT.match(value)
+    return int(m.group(1)) if m else None
+
+
+def best_srcset(srcset: str | None) -> str | None:
+    """The largest candidate of a srcset (by w descriptor, else x), or None."""
+    if not srcset:
+        return None
+    best, best_key = None, (-1, -1.0)
+    for cand in srcset.split(","):
+        parts = cand.split()
+        if not parts:
+            continue
+        url, key = parts[0], (0, 1.0)
+        if len(parts) > 1:
+            m = _DESCRIPTOR.match(parts[1])
+            if m:
+                key = (1, float(m.group(1))) if m.group(2).lower() == "w" else (0, float(m.group(1)))
+        if key > best_key:
+            best, best_key = url, key
+    return best
+
+
+def pick_src(attrs: dict[str, str | None], extra_srcsets: list[str] = ()) -> str | None:
+    """The URL to fetch for an <img>: largest srcset candidate, else lazy src, else src."""
+    for srcset in (*extra_srcsets, attrs.get("srcset"), *(attrs.get(a) for a in LAZY_SRCSET_ATTRS)):
+        url = best_srcset(srcset)
+        if url and not url.startswith("data:"):
+            return url
+    for a in LAZY_SRC_ATTRS:
+        url = (attrs.get(a) or "").strip()
+        if url and not url.startswith(("data:", "{")):
+            return url
+    url = (attrs.get("src") or "").strip()
+    if url and not url.startswith("data:") and not _PLACEHOLDER.search(url):
+        return url
+    return None
+
+
+def resolve(url: str, base: str) -> str | None:
+    """Absolute http(s) URL, or None."""
+    try:
+        out = urljoin(base, url.strip())
+    except ValueError:
+        return None
+    if not out.startswith(("http://", "https://")):
+        return None
+    return out.split("#", 1)[0]
+
+
+def skip_reason(url: str, attrs: dict[str, str | None], width: int | None, height: int | None,
+                min_side: int) -> str | None:
+    """Why an image is not content (``tracking_pixel``, ``icon``, ``tiny``), or None to keep it."""
+    if (width or 0) <= 2 and (height or 0) <= 2 and (width, height) != (None, None):
+        return "tracking_pixel"
+    if _SKIP_HOST.search(url):
+        return "tracking_pixel"
+    if (width is not None and width < min_side) or (height is not None and height < min_side):
+        return "tiny"
+    path = url.split("?", 1)[0].rsplit("/", 2)
+    if _SKIP_URL.search("/".join(path[-2:])):
+        return "icon"
+    cls = (attrs.get("class") or "") + " " + (attrs.get("id") or "")
+    if _SKIP_CLASS.search(cls):
+        return "icon"
+    if _SKIP_ALT.match(attrs.get("alt") or ""):
+        return "icon"
+    return None
