@@ -18,7 +18,7 @@ from mmcorpus import __version__
 COMMANDS: dict[str, tuple[str, str]] = {
     "warc-stats": ("mmcorpus.commands.warc_stats", "count WARC records by type, HTTP status and content type"),
     "run": ("mmcorpus.commands.run", "the whole job: WARC files to interleaved/, pairs/, text/ shards (Beam)"),
-    # "extract": ("mmcorpus.commands.extract", "extract interleaved documents from WARC files to JSONL or Parquet"),
+    "extract": ("mmcorpus.commands.extract", "extract interleaved documents from WARC files to JSONL or Parquet"),
 }
 
 
@@ -66,8 +66,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=getattr(logging, str(args.log_level).upper(), logging.WARNING),
                         format="%(levelname)s %(name)s: %(message)s")
-    from mmcorpus.config import ConfigError
-    from mmcorpus.inputs import InputError
+    if logging.getLogger().level > logging.DEBUG:
+        logging.getLogger("warcio").setLevel(logging.ERROR)  # per-record URI fix-ups are noise
+    from mmcorpus.errors import UserError
 
     module = importlib.import_module(args._module)
     if extra and not getattr(module, "PASS_THROUGH", False):
@@ -76,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         if getattr(module, "PASS_THROUGH", False):
             return int(module.run(args, extra) or 0)
         return int(module.run(args) or 0)
-    except (ConfigError, InputError) as e:
+    except UserError as e:
         print(f"mmcorpus {args.command}: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

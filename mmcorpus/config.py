@@ -26,8 +26,10 @@ from typing import Any, get_args, get_origin, get_type_hints
 
 import tomllib
 
+from mmcorpus.errors import UserError
 
-class ConfigError(ValueError):
+
+class ConfigError(UserError):
     """A configuration file or override that cannot be applied; the message says which."""
 
 

@@ -22,13 +22,15 @@ import logging
 import os
 from pathlib import Path
 
+from mmcorpus.errors import UserError
+
 WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz", ".warc.bz2")
 PATHS_SUFFIXES = (".paths", ".paths.gz", ".paths.txt")
 
 log = logging.getLogger(__name__)
 
 
-class InputError(ValueError):
+class InputError(UserError):
     """An input that cannot be used; the message names it and says why."""
 
 
