@@ -234,7 +234,9 @@ def build(out: Path) -> None:
     day += 1
     # exact duplicate text at another URL, and an older capture of an article (URL dedup)
     lh_title, lh_paras = ARTICLES["lighthouses"]
-    http_response(writer, f"{SITE}/mirror/lighthouses", page(lh_title, lh_paras, {}).encode(), "text/html", day)
+    lh_images = {i: (f"/img/{n}", alt, cap) for i, (n, alt, cap) in layouts["lighthouses"].items()}
+    http_response(writer, f"{SITE}/mirror/lighthouses", page(lh_title, lh_paras, lh_images).encode(), "text/html",
+                  day)
     http_response(writer, f"{SITE}/sourdough", page(*ARTICLES["sourdough"], {}).encode(), "text/html", 1)
     day += 1
     http_response(writer, f"{SITE}/de/stadtpark", page(*GERMAN, {}, lang="de").encode(), "text/html", day)

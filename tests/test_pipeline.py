@@ -118,6 +118,7 @@ def test_manifest_ledger_adds_up_and_is_schema_valid(sample_run):
     led = manifest["ledger"]
     assert led["language/dropped:wrong_language"] >= 1  # the German page
     assert led["dedup/dropped:duplicate_url"] == 1  # the older capture of /sourdough
+    assert led["dedup/dropped:duplicate_text"] == 1  # /mirror/lighthouses
     assert led.get("image/dropped:single_colour", 0) == 1  # the red swatch
     assert manifest["config"]["doc_rules"]["max_images"] == 5
 
