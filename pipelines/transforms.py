@@ -222,7 +222,12 @@ class AssembleFn(beam.DoFn):
         from mmcorpus.assemble import assemble_document
 
         _, grouped = element
-        (doc,) = grouped["doc"]
+        docs = sorted(grouped["doc"], key=lambda d: (d.provenance.warc_file, d.provenance.offset))
+        if not docs:  # outcomes for a document that no longer exists cannot happen; nothing to account
+            return
+        doc, *same_id = docs
+        if same_id:  # the same WARC record given twice (two copies of a file) with URL dedup off
+            self.count("dedup/dropped:duplicate_record", len(same_id))
         try:
             routed = assemble_document(doc, grouped["images"], self.cfg, self.ident, self.count)
         except Exception as e:
