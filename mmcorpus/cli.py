@@ -19,6 +19,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "warc-stats": ("mmcorpus.commands.warc_stats", "count WARC records by type, HTTP status and content type"),
     "run": ("mmcorpus.commands.run", "the whole job: WARC files to interleaved/, pairs/, text/ shards (Beam)"),
     "extract": ("mmcorpus.commands.extract", "extract interleaved documents from WARC files to JSONL or Parquet"),
+    "inspect": ("mmcorpus.commands.inspect", "statistics of written shards: totals, per-shard table, distributions"),
+    "show": ("mmcorpus.commands.show", "print one sample as the model sees it (and save its images)"),
+    "view": ("mmcorpus.commands.view", "write a static, self-contained HTML gallery of sampled documents and pairs"),
+    "validate": ("mmcorpus.commands.validate", "check shards: tar integrity, keys, schemas, images, indexes, manifest"),
 }
 
 
