@@ -4,9 +4,10 @@ Three steps, each cheap on a Lexbor (selectolax) tree:
 
 1. Junk removal by CSS selectors evaluated in C: non-content tags (script, style, nav, header,
    footer, aside, form, iframe, svg...), hidden elements (``hidden``, ``aria-hidden``, inline
-   ``display:none``/``visibility:hidden``), landmark roles, and elements whose class/id names a
-   cookie banner, share bar, comment section, menu, related-links list, etc. The class/id rule is
-   Mozilla Readability's "unlikely candidates" test (``unlikelyCandidates`` unless ``okMaybe``).
+   ``display:none``/``visibility:hidden``) and landmark roles. Elements whose class/id names a
+   cookie banner, share bar, comment section, menu, related-links list, etc. are not decomposed
+   but marked (:func:`is_unlikely`, memoised) and left out by the caller's first view: Mozilla
+   Readability's "unlikely candidates" test (``unlikelyCandidates`` unless ``okMaybe``).
 2. Block scoring (Readability's ``_grabArticle``; Kohlschütter et al. 2010 "Boilerplate Detection
    using Shallow Text Features" for link density): each paragraph-like block of >= 25 characters
    scores 1 + commas + length/100 (max 3) into its parent, grandparent (/2) and further ancestors
@@ -60,8 +61,13 @@ SCORED_TAGS = frozenset([
 CLEAN_TAGS = frozenset(["ul", "ol", "dl", "div", "table", "section"])
 
 
-def remove_junk(root, aggressive: bool) -> None:
-    """Decompose non-content elements under ``root`` (a Lexbor node)."""
+_MEMO_MAX = 50_000  # distinct class/id strings remembered across pages (bounded memory)
+_unlikely_memo: dict[str, bool] = {}
+_weight_memo: dict[str, int] = {}
+
+
+def remove_junk(root) -> None:
+    """Decompose non-content tags, hidden elements and layout blocks under ``root`` (Lexbor)."""
     for node in root.css(JUNK_TAGS + "," + HIDDEN):
         node.decompose()
     layout = root.css(LAYOUT_TAGS)
@@ -72,40 +78,53 @@ def remove_junk(root, aggressive: bool) -> None:
             if big or (node.tag == "form" and node.css_first(PROTECT_CSS) is not None):
                 continue
             node.decompose()
-    if not aggressive:
-        return
-    memo: dict[str, bool] = {}
+
+
+def class_names(root) -> dict[int, str]:
+    """``mem_id -> "class<TAB>id"`` for every element under ``root`` with a class or an id."""
+    out = {}
     for node in root.css("[class],[id]"):
         attrs = node.attributes
-        name = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
-        hit = memo.get(name)
-        if hit is None:
-            hit = memo[name] = bool(UNLIKELY.search(name)) and not (
-                OK_MAYBE.search(name) and not STRONG_UNLIKELY.search(name))
-        if not hit or node.tag in ("body", "html", "article", "main", "a", "img", "figure", "picture"):
-            continue
-        if node.css_first(PROTECT_CSS) is not None:
-            continue
-        node.decompose()
+        out[node.mem_id] = f"{attrs.get('class') or ''}\t{attrs.get('id') or ''}"
+    return out
 
 
-def class_weight(node) -> int:
-    attrs = node.attributes
-    w = 0
-    for name in (attrs.get("class"), attrs.get("id")):
-        if name:
-            if NEGATIVE.search(name):
-                w -= 25
-            if POSITIVE.search(name):
-                w += 25
+def is_unlikely(name: str) -> bool:
+    """Readability's unlikely-candidate test on a "class<TAB>id" string (memoised across pages)."""
+    hit = _unlikely_memo.get(name)
+    if hit is None:
+        hit = bool(UNLIKELY.search(name)) and not (OK_MAYBE.search(name) and not STRONG_UNLIKELY.search(name))
+        if len(_unlikely_memo) > _MEMO_MAX:
+            _unlikely_memo.clear()
+        _unlikely_memo[name] = hit
+    return hit
+
+
+def class_weight(name: str | None) -> int:
+    """Readability's class/id weight: +/-25 each for the class and the id ("class<TAB>id")."""
+    if not name:
+        return 0
+    w = _weight_memo.get(name)
+    if w is None:
+        w = 0
+        cls, _, ident = name.rpartition("\t")
+        for part in (cls, ident):
+            if part:
+                if NEGATIVE.search(part):
+                    w -= 25
+                if POSITIVE.search(part):
+                    w += 25
+        if len(_weight_memo) > _MEMO_MAX:
+            _weight_memo.clear()
+        _weight_memo[name] = w
     return w
 
 
-def choose_content(tags, nodes, parent, end, chars, links, blocks) -> tuple[list[int], list[int]]:
+def choose_content(tags, names, parent, end, chars, links, blocks) -> tuple[list[int], list[int]]:
     """Element indices of the main content and of link-heavy parts inside it to drop.
 
-    Arguments are the flat arrays built by the DOM walk (element i: tag, node, parent index,
-    last position in its subtree, text chars, link chars) and the blocks
+    Arguments are the flat arrays built by the DOM walk (element i: tag, parent index,
+    last position in its subtree, text chars, link chars), ``names`` (element -> class/id string) and the blocks
     ``(pos, text, link_chars, innermost block element, innermost element)``; ``end[i]`` is the
     last element index inside element i.
     """
@@ -118,7 +137,7 @@ def choose_content(tags, nodes, parent, end, chars, links, blocks) -> tuple[list
         anc, level = parent[owner], 0
         while anc >= 0 and level < 5:
             if anc not in score:
-                score[anc] = TAG_PRIOR.get(tags[anc], 0) + class_weight(nodes[anc])
+                score[anc] = TAG_PRIOR.get(tags[anc], 0) + class_weight(names.get(anc))
             score[anc] += s / (1 if level == 0 else 2 if level == 1 else level * 3)
             anc, level = parent[anc], level + 1
     if not score:
@@ -153,7 +172,7 @@ def choose_content(tags, nodes, parent, end, chars, links, blocks) -> tuple[list
             if parent[i] != pt or i == top:
                 continue
             ld = links[i] / chars[i] if chars[i] else 1.0
-            bonus = top_score * 0.2 if tags[i] == tags[top] and class_weight(nodes[i]) > 0 else 0
+            bonus = top_score * 0.2 if tags[i] == tags[top] and class_weight(names.get(i)) > 0 else 0
             if (
                 final(i) + bonus >= sib_threshold
                 or (tags[i] == "p" and chars[i] > 80 and ld < 0.25)

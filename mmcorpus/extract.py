@@ -35,7 +35,7 @@ BLOCK_TAGS = frozenset(
     [
     "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd",
     "blockquote", "pre", "table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption",
-    "section", "article", "main", "figure", "figcaption", "br", "hr", "address", "center",
+    "section", "article", "main", "figure", "figcaption", "hr", "address", "center",
     "details", "summary", "body", "html", "hgroup", "fieldset", "legend",
 ]
 )
@@ -51,6 +51,8 @@ _BOILER_LINE = re.compile(
     re.I,
 )
 _TEXT_CT = ("html", "xml", "text/plain")
+_BR = "\x00"  # stands for <br> in text pieces (the HTML parser never leaves a NUL in text)
+_CLASS_EXEMPT = frozenset(["body", "html", "article", "main", "a", "img", "figure", "picture"])
 _RETRY_CHARS = 500  # less main text than this: retry without the class/id rules (Readability)
 
 
@@ -79,104 +81,145 @@ def estimated_depth(body: bytes, limit: int) -> int:
     return best
 
 
-def _walk(root, max_depth: int, max_images: int):
-    """One iterative pre-order pass; returns the flat arrays boilerplate.choose_content needs."""
+def _walk(root, max_depth: int, max_images: int, class_of: dict[int, str]):
+    """One pre-order pass (selectolax's C ``traverse``) into flat arrays.
+
+    Returns ``(tags, nodes, parent, block_of, in_link, names, index, pieces, images, n_img,
+    too_deep)``: per element its tag, node, parent index, innermost block element and whether it
+    is inside an ``<a>``; ``names`` maps elements to their ``class_of`` string (keyed by
+    ``mem_id``), ``index`` maps ``mem_id`` to element; ``pieces`` are ``(pos, element, text)`` in
+    document order, ``text=None`` marking the start of a block element; ``images`` are ``(pos,
+    element)``. Elements deeper than ``max_depth`` are skipped with their subtrees, and flagged.
+    """
     tags: list[str] = []
     nodes: list = []
     parent: list[int] = []
-    end: list[int] = []
-    chars: list[int] = []
-    links: list[int] = []
-    blocks: list[tuple] = []
-    images: list[tuple[int, int]] = []  # (pos, element index)
+    depth: list[int] = []
+    block_of: list[int] = []
+    in_link: list[bool] = []
+    pieces: list[tuple] = []
+    images: list[tuple[int, int]] = []
+    index: dict[int, int] = {}
+    names: dict[int, str] = {}
     n_img = 0
-    buf: list[str] = []
-    buf_pos = buf_link = 0
-    total = link_total = pos = 0
-    link_depth = 0
     too_deep = False
-    # Open-element stack entries: (node, element index, is block, is link, chars0, links0)
-    stack: list[tuple] = []
-    block_stack: list[int] = []
-
-    def flush():
-        nonlocal buf, buf_link
-        text = " ".join("".join(buf).split())
-        if text:
-            blocks.append((buf_pos, text, buf_link, block_stack[-1] if block_stack else 0,
-                           stack[-1][1] if stack else 0))
-        buf = []
-        buf_link = 0
-
-    node = root
-    while node is not None:
-        pos += 1
+    for pos, node in enumerate(root.traverse(include_text=True)):
         tag = node.tag
-        descend = False
         if tag == "-text":
             t = node.text_content
             if t and not t.isspace():
-                if not buf:
-                    buf_pos = pos
-                buf.append(t)
-                n = len(t)
-                total += n
-                if link_depth:
-                    link_total += n
-                    buf_link += n
-        elif tag and tag[0] != "-" and tag[0] != "!":
-            ei = len(tags)
-            tags.append(tag)
-            nodes.append(node)
-            parent.append(stack[-1][1] if stack else -1)
-            end.append(ei)
-            chars.append(0)
-            links.append(0)
-            is_block = tag in BLOCK_TAGS
-            if is_block and buf:
-                flush()
-            if tag == "img":
-                n_img += 1
-                if n_img <= max_images:
-                    images.append((pos, ei))
-            elif node.child is not None:
-                if len(stack) >= max_depth:
-                    too_deep = True
-                else:
-                    is_link = tag == "a"
-                    stack.append((node, ei, is_block, is_link, total, link_total))
-                    if is_block:
-                        block_stack.append(ei)
-                    if is_link:
-                        link_depth += 1
-                    descend = True
-        if descend:
-            node = node.child
+                pi = index.get(node.parent.mem_id)
+                if pi is not None:
+                    pieces.append((pos, pi, t))
             continue
-        # Move to the next node, closing finished elements.
-        while node is not None:
-            nxt = node.next
-            if nxt is not None:
-                node = nxt
-                break
-            if not stack:
-                node = None
-                break
-            node, ei, is_block, is_link, c0, l0 = stack.pop()
-            end[ei] = len(tags) - 1
-            chars[ei] = total - c0
-            links[ei] = link_total - l0
-            if is_block:
-                if buf:
-                    flush()
-                block_stack.pop()
-            if is_link:
-                link_depth -= 1
-            if node is root:
-                node = None
+        if not tag or tag[0] == "-" or tag[0] == "!":
+            continue
+        if pos == 0:
+            pi, d = -1, 0
+        else:
+            pi = index.get(node.parent.mem_id)
+            if pi is None:
+                continue
+            d = depth[pi] + 1
+            if d > max_depth:
+                too_deep = True
+                continue
+        ei = len(tags)
+        mid = node.mem_id
+        index[mid] = ei
+        nm = class_of.get(mid)
+        if nm is not None:
+            names[ei] = nm
+        tags.append(tag)
+        nodes.append(node)
+        parent.append(pi)
+        depth.append(d)
+        if tag in BLOCK_TAGS:
+            block_of.append(ei)
+            pieces.append((pos, ei, None))
+        else:
+            block_of.append(block_of[pi] if pi >= 0 else ei)
+        in_link.append(tag == "a" or (pi >= 0 and in_link[pi]))
+        if tag == "br":
+            pieces.append((pos, ei, _BR))
+        elif tag == "img":
+            n_img += 1
+            if n_img <= max_images:
+                images.append((pos, ei))
+    return tags, nodes, parent, block_of, in_link, names, index, pieces, images, n_img, too_deep
+
+
+def _norm(raw: str) -> str:
+    """Collapse whitespace; a ``<br>`` (``_BR``) becomes a line break inside the block."""
+    if _BR not in raw:
+        return " ".join(raw.split())
+    return "\n".join(line for line in (" ".join(part.split()) for part in raw.split(_BR)) if line)
+
+
+def _view(parent, block_of, in_link, pieces, dead_roots):
+    """Blocks and per-element text/link chars with the subtrees in ``dead_roots`` left out.
+
+    Returns ``(dead, end, chars, links, blocks)``; blocks are ``(pos, text, link_chars, block
+    element, first element)`` with whitespace normalised.
+    """
+    n = len(parent)
+    dead = [False] * n
+    if dead_roots:
+        for i in range(n):
+            p = parent[i]
+            dead[i] = i in dead_roots or (p >= 0 and dead[p])
+    chars = [0] * n
+    links = [0] * n
+    blocks: list[tuple] = []
+    buf: list[str] = []
+    buf_pos = buf_link = 0
+    buf_blk = buf_el = -1
+    for pos, el, t in pieces:
+        if dead[el]:
+            continue
+        if t is None or (buf and block_of[el] != buf_blk):
+            if buf:
+                text = _norm("".join(buf))
+                if text:
+                    blocks.append((buf_pos, text, buf_link, buf_blk, buf_el))
+                buf = []
+                buf_link = 0
+            if t is None:
+                continue
+        if not buf:
+            buf_pos, buf_blk, buf_el = pos, block_of[el], el
+        buf.append(t)
+        k = len(t)
+        chars[el] += k
+        if in_link[el]:
+            links[el] += k
+            buf_link += k
     if buf:
-        flush()
-    return tags, nodes, parent, end, chars, links, blocks, images, n_img, too_deep
+        text = _norm("".join(buf))
+        if text:
+            blocks.append((buf_pos, text, buf_link, buf_blk, buf_el))
+    end = list(range(n))
+    for i in range(n - 1, 0, -1):
+        p = parent[i]
+        chars[p] += chars[i]
+        links[p] += links[i]
+        if end[i] > end[p]:
+            end[p] = end[i]
+    return dead, end, chars, links, blocks
+
+
+def _class_junk(root, tags, parent, names: dict[int, str], index: dict[int, int]) -> set[int]:
+    """Elements removed by the class/id rule, unless they hold an article/main (Readability)."""
+    junk = {i for i, nm in names.items() if boilerplate.is_unlikely(nm) and tags[i] not in _CLASS_EXEMPT}
+    if not junk:
+        return junk
+    marked: set[int] = set()
+    for node in root.css(boilerplate.PROTECT_CSS):
+        i = index.get(node.mem_id, -1)
+        while i >= 0 and i not in marked:
+            marked.add(i)
+            i = parent[i]
+    return junk - marked
 
 
 def _image_ref(node, base: str, min_side: int) -> ImageRef | None:
@@ -243,37 +286,49 @@ def _meta(tree, url: str, headers: dict[str, str]) -> tuple[str | None, str, str
     return title, base, canonical, lang
 
 
-def _extract_tree(text: str, record: HtmlRecord, cfg: ExtractConfig, aggressive: bool):
-    tree = LexborHTMLParser(text)
-    title, base, canonical, lang = _meta(tree, record.url, record.http_headers or {})
-    root = tree.body
-    if root is None:
-        return None, "no_content", (title, canonical, lang, 0, False)
-    boilerplate.remove_junk(root, aggressive)
-    tags, nodes, parent, end, chars, links, blocks, images, n_img, too_deep = _walk(
-        root, cfg.max_depth, cfg.max_images_seen
-    )
-    info = (title, canonical, lang, n_img, too_deep)
-    chosen, drop = boilerplate.choose_content(tags, nodes, parent, end, chars, links, blocks)
-    ranges = [(c, end[c]) for c in chosen]
-    drops = [(d, end[d]) for d in drop]
-
-    def inside(e: int) -> bool:
-        return any(a <= e <= b for a, b in ranges) and not any(a <= e <= b for a, b in drops)
+def _select(text: str, record: HtmlRecord, cfg: ExtractConfig, w, view):
+    """Main-content items ``(pos, text|None, ImageRef|None)`` and their text chars for one view."""
+    tags, _nodes, parent, _blk, _lnk, names, _index, _pieces, images, _n_img, _deep = w
+    dead, end, chars, links, blocks = view
+    chosen, drop = boilerplate.choose_content(tags, names, parent, end, chars, links, blocks)
+    mask = bytearray(len(tags))  # 1 = inside the main content
+    for c in chosen:
+        mask[c:end[c] + 1] = b"\x01" * (end[c] + 1 - c)
+    for d in drop:
+        mask[d:end[d] + 1] = bytes(end[d] + 1 - d)
 
     items: list[tuple[int, str | None, ImageRef | None]] = []
     n_chars = 0
+    min_chars = cfg.min_block_chars
     for pos, btext, blink, _owner, el in blocks:
-        if len(btext) < cfg.min_block_chars or not inside(el):
+        if len(btext) < min_chars or not mask[el]:
             continue
         if blink > 0.6 * len(btext) or (len(btext) < 40 and _BOILER_LINE.match(btext)):
             continue
         items.append((pos, btext, None))
         n_chars += len(btext)
+    return items, n_chars, [(pos, ei) for pos, ei in images if mask[ei] and not dead[ei]]
+
+
+def _extract_tree(text: str, record: HtmlRecord, cfg: ExtractConfig):
+    tree = LexborHTMLParser(text)
+    title, base, canonical, lang = _meta(tree, record.url, record.http_headers or {})
+    root = tree.body
+    if root is None:
+        return None, "no_content", (title, canonical, lang, 0, False)
+    boilerplate.remove_junk(root)
+    w = _walk(root, cfg.max_depth, cfg.max_images_seen, boilerplate.class_names(root))
+    tags, nodes, parent, block_of, in_link, names, index, pieces, _images, n_img, too_deep = w
+    info = (title, canonical, lang, n_img, too_deep)
+    junk = _class_junk(root, tags, parent, names, index)
+    items, n_chars, imgs = _select(text, record, cfg, w, _view(parent, block_of, in_link, pieces, junk))
+    if junk and n_chars < max(cfg.min_doc_chars, _RETRY_CHARS):
+        # Readability's retry: the class/id rule may have removed the article itself.
+        items2, n_chars2, imgs2 = _select(text, record, cfg, w, _view(parent, block_of, in_link, pieces, None))
+        if n_chars2 > 2 * n_chars + 100:
+            items, n_chars, imgs = items2, n_chars2, imgs2
     seen: set[str] = set()
-    for pos, ei in images:
-        if not inside(ei):
-            continue
+    for pos, ei in imgs:
         ref = _image_ref(nodes[ei], base, cfg.min_declared_image_side)
         if ref is None or ref.url in seen:
             continue
@@ -316,12 +371,7 @@ def _extract(record: HtmlRecord, cfg: ExtractConfig) -> tuple[Document | None, s
         return None, "too_deep"
     headers = record.http_headers or {}
     text, encoding = decode_html(body, headers.get("content-type") or record.content_type)
-    items, n_chars, info = _extract_tree(text, record, cfg, aggressive=True)
-    if items is not None and n_chars < max(cfg.min_doc_chars, _RETRY_CHARS):
-        # Readability's retry: the class/id rules may have removed the article itself.
-        items2, n_chars2, info2 = _extract_tree(text, record, cfg, aggressive=False)
-        if items2 is not None and n_chars2 > 2 * n_chars + 100:
-            items, n_chars, info = items2, n_chars2, info2
+    items, n_chars, info = _extract_tree(text, record, cfg)
     if items is None:
         return None, n_chars  # n_chars holds the reason here
     title, canonical, lang, n_img, depth_capped = info
