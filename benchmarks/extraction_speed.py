@@ -1,133 +1,163 @@
-"""Extraction speed: docs/s on one core, single process, over a real WARC.
+"""Extraction speed: docs/s on one core, one process, over a real WARC, side by side with trafilatura.
 
-    python benchmarks/extraction_speed.py [--warc PATH] [--repeat 3] [--no-trafilatura]
+    python benchmarks/extraction_speed.py [--warc PATH] [--data ../shared/data] [--repeat 3] [--no-trafilatura]
 
-Reads ``warc-pages-from-eval/trafilatura-eval-sample.warc.gz`` (368 real pages) and times (CPU
-time of this process, best of ``--repeat``): the **end-to-end** path the pipeline runs,
-``mmcorpus.warc.iter_warc`` + ``PageProcessor.process`` (read + decode + extract + language ID +
-text filters); warcio read + decode + ``extract_document``; ``extract_document`` alone on records
-already in memory; ``trafilatura.extract``; and a plain ``BeautifulSoup(html, "lxml").get_text()``.
+Input: ``warc-pages-from-eval/trafilatura-eval-sample.warc.gz`` (368 real pages, 133 KB of HTML
+on average, mostly German). Rows (CPU time of this process, best of ``--repeat`` for ours, one
+run for the slow ones; docs/s = pages / seconds):
+
+* END TO END, the path ``mmcorpus run`` and ``mmcorpus extract`` take per page:
+  ``mmcorpus.warc.iter_warc`` (read + gunzip) + ``PageProcessor.process`` (decode + parse +
+  extract + language ID + text rules), with the language-first check on (the default) and off.
+* the same pipeline with trafilatura as the extractor: ``iter_warc`` + decode +
+  ``trafilatura.extract`` + the same language ID and text rules (datatrove's FineWeb recipe, on
+  our reader): the like-for-like comparison.
+* extraction alone, records in memory: ``extract_document``; ``trafilatura.extract``; and a plain
+  ``BeautifulSoup(html, "lxml").get_text()``.
+* English pages: Mozilla Readability's 130 test pages (mostly English, so every page takes the
+  full extraction path), in memory: ``PageProcessor.process`` vs trafilatura + the same filters.
+
 Peak RSS comes from ``resource.getrusage``.
 """
 
 from __future__ import annotations
 
 import argparse
+import platform
 import resource
 import sys
 import time
 from pathlib import Path
 
-from mmcorpus.config import Config, ExtractConfig
-from mmcorpus.data import HtmlRecord, Provenance
+from mmcorpus.config import Config
+from mmcorpus.data import HtmlRecord
 from mmcorpus.extract import extract_document
 from mmcorpus.html_decode import decode_html
+from mmcorpus.page_processing import PageProcessor
+from mmcorpus.warc import iter_warc
 
-DEFAULT_WARC = (Path(__file__).resolve().parents[2] / "shared" / "data" / "warc-pages-from-eval"
-                / "trafilatura-eval-sample.warc.gz")
-
-
-def read_warc(path: Path) -> list[HtmlRecord]:
-    from warcio.archiveiterator import ArchiveIterator
-
-    out = []
-    with open(path, "rb") as f:
-        it = ArchiveIterator(f)
-        for rec in it:
-            if rec.rec_type != "response" or rec.http_headers is None:
-                continue
-            body = rec.content_stream().read()
-            headers = {k.lower(): v for k, v in rec.http_headers.headers}
-            prov = Provenance(warc_file=path.name, offset=it.get_record_offset(),
-                              length=it.get_record_length() or 0,
-                              record_id=rec.rec_headers.get_header("WARC-Record-ID") or "",
-                              fetch_date=rec.rec_headers.get_header("WARC-Date"))
-            out.append(HtmlRecord(url=rec.rec_headers.get_header("WARC-Target-URI") or "", body=body,
-                                  status=int(rec.http_headers.get_statuscode() or 0),
-                                  content_type=headers.get("content-type", ""), http_headers=headers,
-                                  provenance=prov))
-    return out
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DEFAULT_WARC = DATA / "warc-pages-from-eval" / "trafilatura-eval-sample.warc.gz"
 
 
-def _timed(fn, n_docs: int, repeat: int) -> float:
+def _timed(fn, repeat: int) -> float:
     best = float("inf")
     for _ in range(repeat):
         t0 = time.process_time()
         fn()
         best = min(best, time.process_time() - t0)
-    return n_docs / best
+    return best
+
+
+def _cpu() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+class TrafilaturaProcessor:
+    """trafilatura.extract in place of our extractor, then the same language ID and text rules."""
+
+    def __init__(self, cfg: Config) -> None:
+        from mmcorpus.langid import LanguageIdentifier
+
+        self.cfg = cfg
+        self.ident = LanguageIdentifier.from_config(cfg.language).load()
+
+    def process(self, record: HtmlRecord) -> str | None:
+        import trafilatura
+
+        from mmcorpus.langid import language_filter
+        from mmcorpus.text_filters import text_quality_filter
+
+        text = trafilatura.extract(decode_html(record.body, record.content_type)[0], url=record.url)
+        if not text or not language_filter(text, self.cfg.language, self.ident).keep:
+            return None
+        keep, _ = text_quality_filter(text, self.cfg.text, language="en")
+        return text if keep else None
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--warc", type=Path, default=DEFAULT_WARC)
+    ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-trafilatura", action="store_true")
     args = ap.parse_args(argv)
     if not args.warc.exists():
         print(f"no WARC at {args.warc}", file=sys.stderr)
         return 2
-    t0 = time.process_time()
-    records = read_warc(args.warc)
-    read_s = time.process_time() - t0
+    import logging
+
+    logging.getLogger("mmcorpus.warc").setLevel(logging.ERROR)
+    cfg = Config()
+    records = [r for r in iter_warc(str(args.warc), cfg.warc) if isinstance(r, HtmlRecord)]
     n = len(records)
-    cfg = ExtractConfig()
-    rows = []
+    rows: list[tuple[str, int, float]] = []
 
-    def mm_only():
-        for r in records:
-            extract_document(r, cfg)
+    def pipeline(proc):
+        kept = 0
+        for r in iter_warc(str(args.warc), cfg.warc):
+            if isinstance(r, HtmlRecord) and proc.process(r) is not None:
+                kept += 1
+        return kept
 
-    read_rate = n / read_s
-    mm = _timed(mm_only, n, args.repeat)
-    rows.append(("warcio read + decode + mmcorpus extract", 1 / (1 / read_rate + 1 / mm)))
-    rows.append(("mmcorpus extract (decode + parse + extract)", mm))
-    from mmcorpus.data import HtmlRecord as _Html
-    from mmcorpus.page_processing import PageProcessor
-    from mmcorpus.warc import iter_warc
-
-    full_cfg = Config()
-    proc = PageProcessor(full_cfg).setup()
-    kept = []
-
-    def end_to_end():
-        kept.clear()
-        for r in iter_warc(str(args.warc), full_cfg.warc):
-            if isinstance(r, _Html) and proc.process(r) is not None:
-                kept.append(r.url)
-
-    e2e = _timed(end_to_end, n, args.repeat)
-    rows.insert(0, ("END TO END: iter_warc + PageProcessor.process (extract + langid + text filters)", e2e))
+    proc = PageProcessor(cfg).setup()
+    kept = {}
+    rows.append(("END TO END (language-first, default): iter_warc + PageProcessor.process", n,
+                 _timed(lambda: kept.__setitem__("first", pipeline(proc)), args.repeat)))
+    cfg_late = Config()
+    cfg_late.language.prefilter = False
+    proc_late = PageProcessor(cfg_late).setup()
+    rows.append(("end to end, language check after extraction only", n,
+                 _timed(lambda: kept.__setitem__("late", pipeline(proc_late)), args.repeat)))
+    if not args.no_trafilatura:
+        tproc = TrafilaturaProcessor(cfg)
+        rows.append(("trafilatura pipeline: iter_warc + trafilatura.extract + same language ID + text rules", n,
+                     _timed(lambda: kept.__setitem__("traf", pipeline(tproc)), 1)))
+    rows.append(("mmcorpus extract_document (decode + parse + extract), in memory", n,
+                 _timed(lambda: [extract_document(r, cfg.extract) for r in records], args.repeat)))
     if not args.no_trafilatura:
         import trafilatura
 
-        def traf():
-            for r in records:
-                trafilatura.extract(decode_html(r.body, r.content_type)[0], url=r.url)
-
-        rows.append(("trafilatura.extract (decode + extract)", _timed(traf, n, 1)))
-
+        rows.append(("trafilatura.extract (decode + extract), in memory", n, _timed(
+            lambda: [trafilatura.extract(decode_html(r.body, r.content_type)[0], url=r.url) for r in records], 1)))
     import warnings
 
     from bs4 import BeautifulSoup
 
     warnings.filterwarnings("ignore")
+    rows.append(("BeautifulSoup(lxml).get_text, in memory", n, _timed(
+        lambda: [BeautifulSoup(decode_html(r.body, r.content_type)[0], "lxml").get_text(" ") for r in records], 1)))
 
-    def bs4_text():
-        for r in records:
-            BeautifulSoup(decode_html(r.body, r.content_type)[0], "lxml").get_text(" ")
+    readability = args.data / "extraction-readability-testpages" / "test" / "test-pages"
+    english = []
+    if readability.exists():
+        sys.path.insert(0, str(Path(__file__).parent))
+        from extraction_quality import FAKE_URL, _record, load_readability
 
-    rows.append(("BeautifulSoup(lxml).get_text", _timed(bs4_text, n, 1)))
+        english = [_record(FAKE_URL, src) for _name, src, _exp in load_readability(args.data)]
+        rows.append(("English pages (Readability's 130): PageProcessor.process", len(english),
+                     _timed(lambda: [proc.process(r) for r in english], args.repeat)))
+        if not args.no_trafilatura:
+            rows.append(("English pages: trafilatura + same language ID + text rules", len(english),
+                         _timed(lambda: [tproc.process(r) for r in english], 1)))
+
     mb = sum(len(r.body) for r in records) / 1e6
-    print(f"{n} pages, {mb:.1f} MB of HTML ({mb * 1000 / n:.0f} KB avg); warcio read {read_rate:.0f} docs/s;"
-          f" gzipped WARC {args.warc.stat().st_size / 1e6:.1f} MB\n")
-    print("| pipeline | docs/s per core | ms/page |")
-    print("|---|---|---|")
-    for name, rate in rows:
-        print(f"| {name} | {rate:.0f} | {1000 / rate:.2f} |")
-    print(f"\nend to end: {len(kept)} of {n} pages kept (English, text filters passed)")
+    print(f"{_cpu()}, Python {platform.python_version()}; {n} pages, {mb:.1f} MB of HTML "
+          f"({mb * 1000 / n:.0f} KB avg), gzipped WARC {args.warc.stat().st_size / 1e6:.1f} MB\n")
+    print("| pipeline | pages | docs/s per core | ms/page |")
+    print("|---|---|---|---|")
+    for name, count, secs in rows:
+        print(f"| {name} | {count} | {count / secs:.0f} | {1000 * secs / count:.2f} |")
+    print(f"\nkept (English, text rules passed): language-first {kept.get('first')}, "
+          f"language after extraction {kept.get('late')}, trafilatura pipeline {kept.get('traf', '-')}")
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\npeak RSS {rss:.0f} MB (whole process, all rows)")
+    print(f"peak RSS {rss:.0f} MB (whole process, all rows)")
     return 0
 
 

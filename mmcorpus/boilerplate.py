@@ -1,56 +1,37 @@
-"""Boilerplate removal: which parts of a page are its main content.
+"""Which blocks of a page are its main content.
 
-Three steps, each cheap on a Lexbor (selectolax) tree:
+Runs on a :class:`~mmcorpus.page_tree.PageTree` with the per-block text labels of
+:mod:`mmcorpus.block_text`, in five steps:
 
-1. Junk removal by CSS selectors evaluated in C: non-content tags (script, style, nav, header,
-   footer, aside, form, iframe, svg...), hidden elements (``hidden``, ``aria-hidden``, inline
-   ``display:none``/``visibility:hidden``) and landmark roles. Elements whose class/id names a
-   cookie banner, share bar, comment section, menu, related-links list, etc. are not decomposed
-   but marked (:func:`is_unlikely`, memoised) and left out by the caller's first view: Mozilla
-   Readability's "unlikely candidates" test (``unlikelyCandidates`` unless ``okMaybe``).
-2. Block scoring (Readability's ``_grabArticle``; Kohlschütter et al. 2010 "Boilerplate Detection
-   using Shallow Text Features" for link density): each paragraph-like block of >= 25 characters
-   scores 1 + commas + length/100 (max 3) into its parent, grandparent (/2) and further ancestors
-   (/3 per level); ancestors get a tag prior and a class/id weight, and the final score is scaled
-   by (1 - link density).
-3. The top candidate plus its siblings that score at least a fifth of it (or read like prose with
-   few links) form the main content; inside it, link-heavy lists/tables are dropped.
+1. Region labels: blocks inside elements flagged by class/id (cookie banner, share bar, comments,
+   related links... :mod:`mmcorpus.class_rules`) are BAD; blocks inside captions are CAPTION.
+2. Furniture sections: a heading such as "Related articles", "Comments", "Share this", "Mehr zum
+   Thema" makes itself and the section it opens BAD (:func:`furniture_sections`).
+3. Context (jusText): near-good blocks next to a good one become good; short blocks between good
+   ones, and short headings before one, become good (:func:`smooth_labels`).
+4. The region: Mozilla Readability's top candidate (``_grabArticle``: paragraph scores passed up
+   to five ancestors, tag priors, class weights, link density; siblings that score well join)
+   computed on blocks not labelled BAD, then grown over sibling subtrees that continue the
+   article: lead/intro blocks before it and repeated content containers of the same shape
+   (:func:`extend_region`).
+5. Output (:func:`keep_blocks`): inside the region, everything but BAD and CAPTION blocks, with
+   short blocks kept only where they belong to the article (between its good blocks, in runs such
+   as lists and tables, or in the same container as its prose).
+
+If the class/id rules leave less than ``RETRY_CHARS`` of text, the caller runs the steps again
+without them (Readability's retry with ``FLAG_STRIP_UNLIKELYS`` off): a page that wraps its
+article in ``div.sidebar-content`` must not lose it.
 """
 
 from __future__ import annotations
 
-import re
+from mmcorpus.block_text import BAD, CAPTION, GOOD, LOW, NEAR, SHORT
+from mmcorpus.boilerplate_words import END_HEADINGS, SECTION_HEADINGS
+from mmcorpus.class_rules import class_weight
 
-JUNK_TAGS = (
-    "script,style,noscript,template,svg,math,iframe,frame,frameset,object,embed,canvas,"
-    "button,select,textarea,input,dialog,menu,head"
-)
-# Layout tags that are junk unless a broken page put the whole article inside them.
-LAYOUT_TAGS = "form,nav,header,footer,aside"
-HIDDEN = (
-    "[hidden],[aria-hidden=true],[style*='display:none'],[style*='display: none'],"
-    "[style*='visibility:hidden'],[style*='visibility: hidden'],[role=navigation],[role=banner],"
-    "[role=contentinfo],[role=complementary],[role=dialog],[role=alertdialog],[role=menu],"
-    "[role=menubar],[role=search],[itemprop=comment]"
-)
-UNLIKELY = re.compile(
-    r"(?:^|[\s_\-])(?:cookies?|consent|gdpr|banner|breadcrumbs?|comments?|commentlist|disqus|share|"
-    r"sharing|sharedaddy|social|related|recommended|newsletter|subscribe|sidebar|widgets?|menu|"
-    r"navbar|footer|header|masthead|popup|modal|advert\w*|sponsor\w*|promo|pagination|pager|"
-    r"skip|byline|rss|login|signup|remark|replies|shoutbox|skyscraper|tags|postmeta|post-meta|"
-    r"entry-meta|author|print|ad|ads)(?:$|[\s_\-])",
-    re.I,
-)
-OK_MAYBE = re.compile(r"article|body|column|content|main|shadow|story|entry|post-?body|text", re.I)
-STRONG_UNLIKELY = re.compile(r"cookie|consent|gdpr|comment|disqus|share|sharing|social|related|"
-                             r"newsletter|sidebar|breadcrumb", re.I)
-POSITIVE = re.compile(r"article|body|content|entry|hentry|h-entry|main|page|pagination|post|text|"
-                      r"blog|story|artikel|inhalt|beitrag", re.I)
-NEGATIVE = re.compile(r"-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|"
-                      r"foot|footer|footnote|gdpr|masthead|media|meta|outbrain|promo|related|"
-                      r"scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|tool|widget",
-                      re.I)
-PROTECT_CSS = "article,main,[itemprop=articleBody],[role=main]"
+RETRY_CHARS = 500
+HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
+_LEVEL = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 TAG_PRIOR = {"div": 5, "article": 10, "main": 10, "section": 2, "pre": 3, "td": 3, "blockquote": 3,
              "address": -3, "ol": -3, "ul": -3, "dl": -3, "dd": -3, "dt": -3, "li": -3,
              "h1": -5, "h2": -5, "h3": -5, "h4": -5, "h5": -5, "h6": -5, "th": -5}
@@ -58,82 +39,107 @@ SCORED_TAGS = frozenset([
     "p", "td", "pre", "div", "section", "article", "main", "blockquote", "dd", "font", "center",
     "span", "body", "h2", "h3", "h4", "h5", "h6",
 ])
-CLEAN_TAGS = frozenset(["ul", "ol", "dl", "div", "table", "section"])
 
 
-_MEMO_MAX = 50_000  # distinct class/id strings remembered across pages (bounded memory)
-_unlikely_memo: dict[str, bool] = {}
-_weight_memo: dict[str, int] = {}
+def main_content(tree, text_labels: list[int], flags) -> tuple[list[bool], bytearray]:
+    """``(keep per block, inside-the-region per element)`` for one view of the page."""
+    blocks, tags, parent, end = tree.blocks, tree.tags, tree.parent, tree.end
+    labels = region_labels(text_labels, blocks, flags)
+    furniture_sections(labels, blocks, tags, parent, end)
+    labels = smooth_labels(labels, blocks, tags)
+    top, chosen = readability_core(tags, tree.names, parent, end, tree.chars, tree.links, blocks, labels)
+    good, bad = subtree_text(labels, blocks, parent)
+    region = extend_region(top, chosen, tags, tree.names, parent, end, good, bad)
+    inside = bytearray(len(tags))
+    for r in region:
+        inside[r:end[r] + 1] = b"\x01" * (end[r] + 1 - r)
+    return keep_blocks(labels, blocks, tags, parent, inside), inside
 
 
-def remove_junk(root) -> None:
-    """Decompose non-content tags, hidden elements and layout blocks under ``root`` (Lexbor)."""
-    for node in root.css(JUNK_TAGS + "," + HIDDEN):
-        node.decompose()
-    layout = root.css(LAYOUT_TAGS)
-    if layout:
-        total = len(root.text())
-        for node in layout:
-            big = len(node.text()) > total * 0.4
-            if big or (node.tag == "form" and node.css_first(PROTECT_CSS) is not None):
-                continue
-            node.decompose()
-
-
-def class_names(root) -> dict[int, str]:
-    """``mem_id -> "class<TAB>id"`` for every element under ``root`` with a class or an id."""
-    out = {}
-    for node in root.css("[class],[id]"):
-        attrs = node.attributes
-        out[node.mem_id] = f"{attrs.get('class') or ''}\t{attrs.get('id') or ''}"
+def region_labels(base: list[int], blocks, flags) -> list[int]:
+    """Blocks inside a flagged element: BAD (``flags[el] == 1``) or CAPTION (``== 2``)."""
+    out = list(base)
+    for i, b in enumerate(blocks):
+        f = flags[b[4]]
+        if f:
+            out[i] = CAPTION if f == 2 else BAD
     return out
 
 
-def is_unlikely(name: str) -> bool:
-    """Readability's unlikely-candidate test on a "class<TAB>id" string (memoised across pages)."""
-    hit = _unlikely_memo.get(name)
-    if hit is None:
-        hit = bool(UNLIKELY.search(name)) and not (OK_MAYBE.search(name) and not STRONG_UNLIKELY.search(name))
-        if len(_unlikely_memo) > _MEMO_MAX:
-            _unlikely_memo.clear()
-        _unlikely_memo[name] = hit
-    return hit
+def _neighbours(labels: list[int]) -> tuple[list[int], list[int]]:
+    """Per block, the label of the nearest block before and after it that is neither short nor
+    a caption (BAD past either end of the page)."""
+    n = len(labels)
+    before, after = [BAD] * n, [BAD] * n
+    last = BAD
+    for i in range(n):
+        before[i] = last
+        if labels[i] not in (SHORT, CAPTION):
+            last = labels[i]
+    last = BAD
+    for i in range(n - 1, -1, -1):
+        after[i] = last
+        if labels[i] not in (SHORT, CAPTION):
+            last = labels[i]
+    return before, after
 
 
-def class_weight(name: str | None) -> int:
-    """Readability's class/id weight: +/-25 each for the class and the id ("class<TAB>id")."""
-    if not name:
-        return 0
-    w = _weight_memo.get(name)
-    if w is None:
-        w = 0
-        cls, _, ident = name.rpartition("\t")
-        for part in (cls, ident):
-            if part:
-                if NEGATIVE.search(part):
-                    w -= 25
-                if POSITIVE.search(part):
-                    w += 25
-        if len(_weight_memo) > _MEMO_MAX:
-            _weight_memo.clear()
-        _weight_memo[name] = w
-    return w
+def smooth_labels(labels: list[int], blocks, tags) -> list[int]:
+    """Context (jusText): near-good blocks next to a good one are good; then short blocks between
+    good ones, and short headings followed by a good one, are good. Captions are transparent."""
+    before, after = _neighbours(labels)
+    out = [GOOD if lab == NEAR and GOOD in (b, a) else lab for lab, b, a in zip(labels, before, after)]
+    before, after = _neighbours(out)
+    for i, lab in enumerate(out):
+        if lab == SHORT and after[i] == GOOD and (before[i] == GOOD or tags[blocks[i][3]] in HEADINGS):
+            out[i] = GOOD
+    return out
 
 
-def choose_content(tags, names, parent, end, chars, links, blocks) -> tuple[list[int], list[int]]:
-    """Element indices of the main content and of link-heavy parts inside it to drop.
+def furniture_sections(labels: list[int], blocks, tags, parent, end) -> None:
+    """A heading that opens page furniture ("Related articles", "Comments", "Share this", "Tags")
+    makes itself and the section it opens BAD, in place. The section ends at the next heading of
+    the same or a higher level, or where the heading's container ends; comment and related
+    sections run to the container's end whatever headings they hold."""
+    nb = len(blocks)
+    i = 0
+    while i < nb:
+        _pos, text, _link, owner, el = blocks[i]
+        if len(text) > 60 or not SECTION_HEADINGS.match(text):
+            i += 1
+            continue
+        tag = tags[owner]
+        level = _LEVEL.get(tag, 7)
+        to_end = bool(END_HEADINGS.match(text))
+        scope = parent[owner] if owner > 0 else owner
+        stop = end[scope] if scope >= 0 else len(tags) - 1
+        labels[i] = BAD
+        j = i + 1
+        while j < nb and blocks[j][4] <= stop:
+            if not to_end:
+                t2 = tags[blocks[j][3]]
+                if t2 in HEADINGS and _LEVEL[t2] <= level:
+                    break
+            labels[j] = BAD
+            j += 1
+        i = j
 
-    Arguments are the flat arrays built by the DOM walk (element i: tag, parent index,
-    last position in its subtree, text chars, link chars), ``names`` (element -> class/id string) and the blocks
-    ``(pos, text, link_chars, innermost block element, innermost element)``; ``end[i]`` is the
-    last element index inside element i.
+
+def readability_core(tags, names, parent, end, chars, links, blocks, labels) -> tuple[int, list[int]]:
+    """Readability's top candidate (``_grabArticle``) and the siblings it joins.
+
+    Each block of >= 25 characters not labelled BAD scores 1 + commas + len/100 (max 3) into its
+    parent, grandparent (/2) and up to three more ancestors (/3 per level); ancestors get a tag
+    prior and a class/id weight, and the final score is scaled by (1 - link density). The top
+    climbs to a parent that scores higher; siblings scoring >= max(10, top/5), or prose-like
+    ``<p>`` with few links, join it. Returns ``(top, chosen elements in order)``.
     """
     score: dict[int, float] = {}
-    for _pos, text, _lc, owner, _el in blocks:
+    for (_pos, text, _lc, owner, _el), lab in zip(blocks, labels):
         n = len(text)
-        if n < 25 or tags[owner] not in SCORED_TAGS:
+        if n < 25 or lab < 0 or tags[owner] not in SCORED_TAGS:
             continue
-        s = 1.0 + text.count(",") + text.count("،") + min(n // 100, 3)
+        s = 1.0 + text.count(",") + text.count("،") + text.count("，") + min(n // 100, 3)
         anc, level = parent[owner], 0
         while anc >= 0 and level < 5:
             if anc not in score:
@@ -141,14 +147,13 @@ def choose_content(tags, names, parent, end, chars, links, blocks) -> tuple[list
             score[anc] += s / (1 if level == 0 else 2 if level == 1 else level * 3)
             anc, level = parent[anc], level + 1
     if not score:
-        return [0], []
+        return 0, [0]
 
     def final(i: int) -> float:
         return score.get(i, 0.0) * (1.0 - links[i] / chars[i] if chars[i] else 0.0)
 
     top = max(score, key=final)
     top_score = final(top)
-    # Readability: climb while the parent scores at least a third and more than the child.
     threshold, last, p = top_score / 3, top_score, parent[top]
     while p > 0:
         ps = final(p) if p in score else None
@@ -160,7 +165,6 @@ def choose_content(tags, names, parent, end, chars, links, blocks) -> tuple[list
                 break
             last = ps
         p = parent[p]
-    # A wrapper with no other text is the same content: go up so its siblings are considered.
     while parent[top] > 0 and chars[parent[top]] <= chars[top] * 1.02:
         top = parent[top]
     top_score = max(final(top), top_score)
@@ -168,21 +172,128 @@ def choose_content(tags, names, parent, end, chars, links, blocks) -> tuple[list
     pt = parent[top]
     if pt >= 0:
         sib_threshold = max(10.0, top_score * 0.2)
-        for i in range(pt + 1, end[pt] + 1):
-            if parent[i] != pt or i == top:
-                continue
-            ld = links[i] / chars[i] if chars[i] else 1.0
-            bonus = top_score * 0.2 if tags[i] == tags[top] and class_weight(names.get(i)) > 0 else 0
-            if (
-                final(i) + bonus >= sib_threshold
-                or (tags[i] == "p" and chars[i] > 80 and ld < 0.25)
-                or (tags[i] in ("p", "figure", "picture", "img") and chars[i] > 0 and ld == 0)
-            ):
-                chosen.append(i)
+        i = pt + 1
+        while i <= end[pt]:
+            if i != top:
+                ld = links[i] / chars[i] if chars[i] else 1.0
+                bonus = top_score * 0.2 if tags[i] == tags[top] and class_weight(names.get(i)) > 0 else 0
+                if (
+                    final(i) + bonus >= sib_threshold
+                    or (tags[i] == "p" and chars[i] > 80 and ld < 0.25)
+                    or (tags[i] in ("p", "figure", "picture", "img") and chars[i] > 0 and ld == 0)
+                ):
+                    chosen.append(i)
+            i = end[i] + 1
     chosen.sort()
-    drop = []
-    for c in chosen:
-        for i in range(c + 1, end[c] + 1):
-            if tags[i] in CLEAN_TAGS and chars[i] and links[i] / chars[i] > 0.5:
-                drop.append(i)
-    return chosen, drop
+    return top, chosen
+
+
+def subtree_text(labels, blocks, parent) -> tuple[list[int], list[int]]:
+    """Per element: characters of GOOD/NEAR blocks and of BAD blocks in its subtree."""
+    n = len(parent)
+    good = [0] * n
+    bad = [0] * n
+    for (_pos, text, _link, _owner, el), lab in zip(blocks, labels):
+        if lab >= NEAR:
+            good[el] += len(text)
+        elif lab == BAD:
+            bad[el] += len(text)
+    for i in range(n - 1, 0, -1):
+        p = parent[i]
+        good[p] += good[i]
+        bad[p] += bad[i]
+    return good, bad
+
+
+def _shape(tags, names, i: int) -> tuple[str, str]:
+    nm = names.get(i)
+    first = nm.split("\t", 1)[0].split(None, 1) if nm else None
+    return tags[i], first[0] if first else ""
+
+
+def extend_region(top: int, chosen: list[int], tags, names, parent, end, good, bad,
+                  max_levels: int = 8) -> list[int]:
+    """Grow the core upwards over sibling subtrees that continue the article.
+
+    Articles are often split over sibling containers: a lead or intro block before the body
+    (``div.intro``, ``header > p.lead``), or a CMS's repeated content elements (TYPO3's
+    ``div.ce-...``, Elementor sections) with one paragraph group each. At each ancestor of the
+    core (up to ``max_levels``), a sibling subtree joins when its good text (>= 50 chars) is at
+    least four times its bad text, its class/id is not negative, and it either comes before the
+    core (at the first five ancestors) or has the same shape (tag and first class) as the core's
+    own branch (forum posts, repeated content elements). Sidebars, footers and teaser lists after
+    the article fail these tests. On trafilatura's evaluation pages these rules took 46 snippets
+    of article text in for 13 of furniture; joining every sibling with more good than bad text
+    took 54 for 43. Returns the chosen subtree roots, in document order.
+    """
+    region = sorted(chosen)
+    cur = top
+    level = 0
+    while parent[cur] > 0 and level < max_levels:
+        a = parent[cur]
+        shape = _shape(tags, names, cur)
+        i = a + 1
+        while i <= end[a]:
+            g = good[i]
+            if (
+                g >= 50 and bad[i] * 4 <= g and i != cur
+                and ((i < cur and level <= 4) or _shape(tags, names, i) == shape)
+                and class_weight(names.get(i)) >= 0
+                and not any(r <= i <= end[r] for r in region)
+            ):
+                region = [r for r in region if not i < r <= end[i]]
+                region.append(i)
+            i = end[i] + 1
+        cur = a
+        level += 1
+    region.sort()
+    return region
+
+
+def keep_blocks(labels: list[int], blocks, tags, parent, inside) -> list[bool]:
+    """Which blocks of the main-content region are output.
+
+    Good, near-good and low (non-prose: code, tables, lists of facts) blocks are kept; bad ones and
+    captions are not. Short blocks are kept between the region's first and last prose (good or
+    near-good) block: list items, table cells, short sentences of the article. Outside that span
+    a short block is kept when it is one of a run of three or more (a list, a table, a recipe's
+    ingredients), when it sits in the same container as a prose block (a closing line, a
+    signature), or when it is a heading before the first; an isolated short block elsewhere is
+    page furniture (tags, dates, "no comments", share prompts). A region with no prose block
+    keeps its short blocks.
+    """
+    nb = len(blocks)
+    idx = [i for i in range(nb) if inside[blocks[i][4]]]
+    goods = [i for i in idx if labels[i] >= NEAR]
+    keep = [False] * nb
+    if not goods:
+        for i in idx:
+            keep[i] = labels[i] >= 0
+        return keep
+    first, last = goods[0], goods[-1]
+    prose_parents = {parent[blocks[i][3]] for i in goods}
+    # runs of consecutive short blocks (captions and bad blocks between them do not break a run)
+    run_len = [0] * nb
+    k = 0
+    while k < len(idx):
+        if labels[idx[k]] != SHORT:
+            k += 1
+            continue
+        j = k
+        members = []
+        while j < len(idx) and labels[idx[j]] in (SHORT, CAPTION, BAD):
+            if labels[idx[j]] == SHORT:
+                members.append(idx[j])
+            j += 1
+        for m in members:
+            run_len[m] = len(members)
+        k = j
+    for i in idx:
+        lab = labels[i]
+        if lab == SHORT:
+            owner = blocks[i][3]
+            keep[i] = (first < i < last or run_len[i] >= 3 or parent[owner] in prose_parents
+                       or (i < first and tags[owner] in HEADINGS))
+        else:
+            keep[i] = lab >= LOW
+    return keep

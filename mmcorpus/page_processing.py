@@ -4,6 +4,12 @@ Shared by ``mmcorpus extract`` (one process) and the Beam pipeline (one instance
 both count the same things under the same names. Every page handed to :meth:`process` ends in
 exactly one counter: ``extract/dropped:*``, ``extract/error:*``, ``language/dropped:*``,
 ``text/dropped:*`` or ``text/kept``.
+
+Language first (``language.prefilter``, on by default when ``language.languages`` is set): once
+a page is parsed, a sample of its paragraph text is classified, and a page that is confidently
+in another language (``language.prefilter_min_score``) ends there as
+``extract/dropped:language_prefilter``, before the main-content rules run. The full language
+rule still runs on the main text of every other page.
 """
 
 from __future__ import annotations
@@ -30,6 +36,17 @@ class PageProcessor:
             self._ident = LanguageIdentifier.from_config(self.cfg.language).load()
         return self
 
+    def _prefilter(self, sample: str) -> str | None:
+        """``language_prefilter`` for a confidently unwanted language, else None (go on)."""
+        lc = self.cfg.language
+        if not lc.prefilter or not lc.languages or len(sample) < lc.prefilter_min_chars:
+            return None
+        (language, score), = self._ident.predict(sample, k=1)
+        wanted = {code.lower() for code in lc.languages}
+        if language.lower() not in wanted and score >= lc.prefilter_min_score:
+            return "language_prefilter"
+        return None
+
     def process(self, record: HtmlRecord, count: CountFn = no_count) -> Document | None:
         from mmcorpus.extract import extract_document
         from mmcorpus.langid import filter_document_language
@@ -38,7 +55,7 @@ class PageProcessor:
         if self._ident is None:
             self.setup()
         try:
-            doc, _ = extract_document(record, self.cfg.extract, count)
+            doc, _ = extract_document(record, self.cfg.extract, count, self._prefilter)
         except Exception as e:  # the extractor promises not to raise; this keeps the ledger whole if it does
             log.warning("extraction failed on %s: %r", record.url, e)
             count("extract/error:exception")

@@ -218,9 +218,35 @@ def sniff_archive_format(head: bytes) -> str | None:
     return None
 
 
+_FAST_INFLATE: bool | None = None
+
+
+def use_fast_inflate() -> bool:
+    """Inflate gzip members with ISA-L (``isal``, PSF-2.0) instead of zlib when it is installed.
+
+    Decompression is half of the time warcio spends reading a Common Crawl WARC; ISA-L's inflate
+    measured 1.8x faster than zlib's on the eval WARC (docs/benchmarks.md). It registers in
+    warcio's decompressor table, so WARC members and ``Content-Encoding: gzip`` bodies both use
+    it; without ``isal`` nothing changes.
+    """
+    global _FAST_INFLATE
+    if _FAST_INFLATE is None:
+        try:
+            from isal import isal_zlib
+            from warcio.bufferedreaders import BufferedReader
+        except ImportError:
+            _FAST_INFLATE = False
+        else:
+            wbits = 16 + isal_zlib.MAX_WBITS
+            BufferedReader.DECOMPRESSORS["gzip"] = lambda: isal_zlib.decompressobj(wbits)
+            _FAST_INFLATE = True
+    return _FAST_INFLATE
+
+
 def _iter_stream(path, stream, cfg: WarcConfig, count: CountFn, with_raw: bool):
     from warcio.archiveiterator import ArchiveIterator
 
+    use_fast_inflate()
     # warcio accepts almost any text as an ARC header line; check the format before trusting it.
     try:
         head = stream.read(8192)
@@ -270,7 +296,7 @@ def _iter_stream(path, stream, cfg: WarcConfig, count: CountFn, with_raw: bool):
 
 def _error_reason(e: Exception) -> str:
     text = f"{type(e).__name__} {e}".lower()
-    if "gzip" in text or "zlib" in text or "crc" in text or "compressed" in text:
+    if "gzip" in text or "zlib" in text or "crc" in text or "compress" in text or "isal" in text:
         return "corrupt_gzip"
     if isinstance(e, EOFError) or "truncat" in text or "eof" in text:
         return "truncated"

@@ -178,3 +178,74 @@ def test_helpers():
     assert parse_dimension(None) is None and parse_dimension("auto") is None
     assert best_srcset("a.jpg 1x, b.jpg 3x, c.jpg 2x") == "b.jpg"
     assert best_srcset("a.jpg, b.jpg 200w") == "b.jpg"
+
+
+# --- main-content choice (mmcorpus.boilerplate) on small pages -------------------------------
+
+def texts_of(html: str) -> list[str]:
+    doc, reason, _ = run(html)
+    assert reason is None, reason
+    return doc.text_blocks
+
+
+def test_article_split_over_sibling_containers_is_joined():
+    html = (
+        "<html><body><div class='page'>"
+        "<div class='intro'><p>The lead paragraph says what happened in the town hall last night, "
+        "and why it matters to everyone who lives here.</p></div>"
+        f"<div class='body'><div class='ce'><p>{PARA}one</p></div><div class='ce'><p>{PARA}two</p></div>"
+        f"<div class='ce'><p>{PARA}three</p></div></div>"
+        "<div class='aside-box'><p>Our shop sells the best walking boots, in every size you need.</p></div>"
+        "</div></body></html>"
+    )
+    t = texts_of(html)
+    assert t[0].startswith("The lead paragraph") and [x[-3:] for x in t[1:4]] == ["one", "two", "ree"]
+    assert not any("walking boots" in x for x in t)
+
+
+def test_furniture_sections_are_dropped():
+    art = (f"<p>{PARA}</p><p>{PARA}</p><h2>Related articles</h2><ul><li>Something else entirely here</li>"
+           "<li>And another story you might like</li></ul><h3>3 Comments</h3>"
+           "<p>What a great article, thank you so much for writing it!</p>")
+    t = texts_of(page(art))
+    assert len(t) == 2 and all("real article" in x for x in t)
+
+
+def test_short_blocks_inside_the_article_stay_and_tail_furniture_goes():
+    art = (f"<p>{PARA}</p><h3>Ingredients</h3><ul><li>200 g flour</li><li>2 eggs</li><li>1 pinch salt</li></ul>"
+           f"<p>{PARA}</p><p>Enjoy your meal!</p><div class='tags-line'><span>Tagged:</span></div>"
+           "<div class='meta'><p>11 Jan 2019</p></div>")
+    t = texts_of(page(art))
+    assert "2 eggs" in t and "Ingredients" in t and "Enjoy your meal!" in t
+    assert "Tagged:" not in t and "11 Jan 2019" not in t
+
+
+def test_captions_go_to_the_image_not_the_text():
+    art = (f"<p>{PARA}</p><figure><img src='/a.jpg' width='600' height='400'><figcaption>Photo: the harbour "
+           f"at dawn</figcaption></figure><p>{PARA}</p>")
+    doc, _, _ = run(page(art))
+    assert not any("harbour" in x for x in doc.text_blocks)
+    assert doc.image_refs[0].caption == "Photo: the harbour at dawn"
+
+
+def test_preformatted_code_keeps_its_lines():
+    art = f"<p>{PARA}</p><pre><code>def f(x):\n    return x + 1\n</code></pre><p>{PARA}</p>"
+    assert "def f(x):\n    return x + 1" in texts_of(page(art))
+
+
+def test_words_either_side_of_inline_elements_stay_apart():
+    art = f"<p>{PARA}<a href='/a'>first</a> <a href='/b'>second</a> <em>third</em></p><p>{PARA}</p>"
+    assert "first second third" in texts_of(page(art))[0]
+
+
+def test_article_inside_a_flagged_class_survives_by_the_retry():
+    body = "".join(f"<p>{PARA}</p>" for _ in range(4))
+    html = f"<html><body><div class='comments-area'>{body}</div><div><p>short</p></div></body></html>"
+    t = texts_of(html)
+    assert len(t) == 4
+
+
+def test_noscript_holds_the_article_when_nothing_else_does():
+    paras = "".join(f"<p>{PARA}</p>" for _ in range(3))
+    html = f"<html><body><div id='app'></div><noscript>{paras}</noscript></body></html>"
+    assert len(texts_of(html)) == 3

@@ -30,7 +30,7 @@ def test_summary_reports_the_ledger(tmp_path, capsys):
     assert main(["extract", str(SAMPLE_WARC), "-o", str(tmp_path / "d.jsonl")]) == 0
     out = capsys.readouterr().out
     assert "ledger adds up: 22 records, 9 pages -> 7 documents" in out
-    assert "language dropped: wrong_language" in out
+    assert "extract dropped: language_prefilter" in out  # the German page, before the main-content rules
 
 
 def test_bad_output_extension_is_a_clear_error(tmp_path, capsys):

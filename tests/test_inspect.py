@@ -38,7 +38,7 @@ def test_stats_agree_with_the_manifest_and_index(out):
     assert inter["totals"]["text_chars"] == sum(r["n_chars"] for r in rows)
     assert inter["counts"]["language"] == {"en": 3}
     assert rep["sets"]["pairs"]["stats"]["image_width"]["max"] == 320
-    assert rep["drops"]["language/dropped:wrong_language"] == 1 and rep["balance"]["balanced"]
+    assert rep["drops"]["extract/dropped:language_prefilter"] == 1 and rep["balance"]["balanced"]
     assert rep["token_estimate"] == "ceil(chars / 4)"
 
 

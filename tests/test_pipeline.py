@@ -116,7 +116,7 @@ def test_manifest_ledger_adds_up_and_is_schema_valid(sample_run):
     assert b["balanced"] and b["records_read"] == 22 == b["accounted"]
     assert b["pages"]["read"] == 9 and b["images"]["read"] == 9
     led = manifest["ledger"]
-    assert led["language/dropped:wrong_language"] >= 1  # the German page
+    assert led["extract/dropped:language_prefilter"] == 1  # the German page, dropped language-first
     assert led["dedup/dropped:duplicate_url"] == 1  # the older capture of /sourdough
     assert led["dedup/dropped:duplicate_text"] == 1  # /mirror/lighthouses
     assert led.get("image/dropped:single_colour", 0) == 1  # the red swatch
