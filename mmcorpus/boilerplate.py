@@ -13,7 +13,8 @@ Runs on a :class:`~mmcorpus.page_tree.PageTree` with the per-block text labels o
    to five ancestors, tag priors, class weights, link density; siblings that score well join)
    computed on blocks not labelled BAD, then grown over sibling subtrees that continue the
    article: lead/intro blocks before it and repeated content containers of the same shape
-   (:func:`extend_region`).
+   (:func:`extend_region`). Image-only subtrees between two parts of the region (an article's
+   figures and galleries) lend it their images (:func:`figure_gaps`).
 5. Output (:func:`keep_blocks`): inside the region, everything but BAD and CAPTION blocks, with
    short blocks kept only where they belong to the article (between its good blocks, in runs such
    as lists and tables, or in the same container as its prose).
@@ -42,7 +43,7 @@ SCORED_TAGS = frozenset([
 
 
 def main_content(tree, text_labels: list[int], flags) -> tuple[list[bool], bytearray]:
-    """``(keep per block, inside-the-region per element)`` for one view of the page."""
+    """``(keep per block, per element: 1 where its images may be taken)`` for one view of the page."""
     blocks, tags, parent, end = tree.blocks, tree.tags, tree.parent, tree.end
     labels = region_labels(text_labels, blocks, flags)
     furniture_sections(labels, blocks, tags, parent, end)
@@ -53,7 +54,10 @@ def main_content(tree, text_labels: list[int], flags) -> tuple[list[bool], bytea
     inside = bytearray(len(tags))
     for r in region:
         inside[r:end[r] + 1] = b"\x01" * (end[r] + 1 - r)
-    return keep_blocks(labels, blocks, tags, parent, inside), inside
+    keep = keep_blocks(labels, blocks, tags, parent, inside)
+    for r in figure_gaps(region, tree.images, parent, end, bad):  # their images, not their text
+        inside[r:end[r] + 1] = b"\x01" * (end[r] + 1 - r)
+    return keep, inside
 
 
 def region_labels(base: list[int], blocks, flags) -> list[int]:
@@ -248,6 +252,34 @@ def extend_region(top: int, chosen: list[int], tags, names, parent, end, good, b
         level += 1
     region.sort()
     return region
+
+
+def figure_gaps(region: list[int], images, parent, end, bad) -> list[int]:
+    """Sibling subtrees *between* two parts of the region that hold images and no bad text: the
+    figures and galleries of an article, which have no prose of their own to be chosen by. Their
+    images join the document; their text (credits, "Facebook") does not."""
+    if len(region) < 2 or not images:
+        return []
+    with_image = set()
+    for _pos, ei, _node in images:
+        i = ei
+        while i >= 0 and i not in with_image:
+            with_image.add(i)
+            i = parent[i]
+    added = []
+    by_parent: dict[int, list[int]] = {}
+    for r in region:
+        by_parent.setdefault(parent[r], []).append(r)
+    for a, roots in by_parent.items():
+        if len(roots) < 2 or a < 0:
+            continue
+        lo, hi = min(roots), max(roots)
+        i = end[lo] + 1
+        while i < hi:
+            if i not in roots and i in with_image and bad[i] == 0:
+                added.append(i)
+            i = end[i] + 1
+    return added
 
 
 def keep_blocks(labels: list[int], blocks, tags, parent, inside) -> list[bool]:

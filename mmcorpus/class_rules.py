@@ -31,9 +31,11 @@ OK_MAYBE = re.compile(r"article|body|column|content|main|shadow|story|entry|post
 STRONG_UNLIKELY = re.compile(
     r"cookie|consent|gdpr|comment|disqus|share|sharing|social|related|newsletter|breadcrumb", re.IGNORECASE
 )
-# "no-share", "noshare", "no-sidebar": a negated class says the opposite of its keyword.
+# "no-share", "noshare", "no_caption": a negated class says the opposite of its keyword.
 _NEGATED = re.compile(
-    r"(?:^|(?<=\s))no-?(?:share|sharing|comments?|sidebar|social|ads?|author|related)\b", re.IGNORECASE
+    r"(?:^|(?<=\s))(?:no|without)[-_]?(?:share|sharing|comments?|sidebar|social|ads?|author|related|captions?|"
+    r"credits?)\b",
+    re.IGNORECASE,
 )
 POSITIVE = re.compile(
     r"article|body|content|entry|hentry|h-entry|main|page|pagination|post|text|blog|story|artikel|"
@@ -79,7 +81,7 @@ def class_info(name: str) -> ClassInfo:
                     weight -= 25
                 if POSITIVE.search(part):
                     weight += 25
-        info = ClassInfo(unlikely, bool(CAPTION.search(name)), weight)
+        info = ClassInfo(unlikely, bool(CAPTION.search(key)), weight)
         if len(_memo) >= _MEMO_MAX:
             _memo.clear()
         _memo[name] = info

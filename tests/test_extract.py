@@ -249,3 +249,29 @@ def test_noscript_holds_the_article_when_nothing_else_does():
     paras = "".join(f"<p>{PARA}</p>" for _ in range(3))
     html = f"<html><body><div id='app'></div><noscript>{paras}</noscript></body></html>"
     assert len(texts_of(html)) == 3
+
+
+def test_figures_between_article_parts_keep_their_images_not_their_credits():
+    html = (
+        "<html><body><div class='story'>"
+        f"<div class='part'><p>{PARA}one</p></div>"
+        "<div class='gallery'><img src='/g1.jpg' width='600' height='400'><p>Facebook</p></div>"
+        f"<div class='part'><p>{PARA}two</p></div>"
+        "</div><div class='more'><img src='/teaser.jpg' width='600' height='400'></div></body></html>"
+    )
+    doc, reason, _ = run(html)
+    assert [i.url for i in doc.image_refs] == ["https://example.com/g1.jpg"]
+
+
+def test_figure_gaps_lend_images_only_between_region_parts():
+    from mmcorpus.boilerplate import figure_gaps
+
+    # body(0) > [part(1) > p(2)], [gallery(3) > img(4)], [part(5) > p(6)], [teaser(7) > img(8)]
+    parent = [-1, 0, 1, 0, 3, 0, 5, 0, 7]
+    end = [8, 2, 2, 4, 4, 6, 6, 8, 8]
+    bad = [0] * 9
+    images = [(0, 4, None), (0, 8, None)]
+    assert figure_gaps([1, 5], images, parent, end, bad) == [3]
+    assert figure_gaps([1], images, parent, end, bad) == []
+    bad[3] = 40  # a gallery with link-heavy text is not a figure of the article
+    assert figure_gaps([1, 5], images, parent, end, bad) == []
