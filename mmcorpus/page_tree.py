@@ -222,73 +222,71 @@ def build_page_tree(root, max_depth: int, max_images: int) -> PageTree:
             pi = get(node.parent.mem_id)
             if pi is None or tags[pi] == "noscript":  # noscript parsed as raw text: markup, not prose
                 continue
-            b = block_of[pi]
-            if b != buf_blk:
-                if buf:
-                    _add_block(blocks, buf, buf_pos, buf_link, buf_blk, buf_el, tags)
-                    buf, buf_link = [], 0
-                buf_pos, buf_blk, buf_el = pos, b, pi
-            buf.append(t)
+        else:
+            tk = kinds.get(tid)
+            if tk is None:
+                tk = _kind_of(node, tid)
+                if tk is None:
+                    continue
+            if pos:
+                pi = get(node.parent.mem_id)
+                if pi is None:
+                    continue
+                d = depth[pi] + 1
+                if d > max_depth:
+                    capped = True
+                    continue
+                lnk = in_link[pi]
+                b = block_of[pi]
+            else:
+                pi, d, lnk, b = -1, 0, False, 0
+            tag, kind = tk
+            if kind & _BRK:  # a line break in its parent's block: a piece of text, not an element
+                t = BR
+            else:
+                mid = node.mem_id
+                nm = class_of.get(mid)
+                if kind == _TRANSPARENT and nm is None:
+                    index[mid] = pi  # folded into its parent
+                    continue
+                ei = len(tags)
+                index[mid] = ei
+                tags.append(tag)
+                parent.append(pi)
+                depth.append(d)
+                own.append(0)
+                own_link.append(0)
+                if nm is not None:
+                    names[ei] = nm
+                if kind & _BLOCK:
+                    b = ei
+                    if buf:
+                        _add_block(blocks, buf, buf_pos, buf_link, buf_blk, buf_el, tags)
+                        buf, buf_link = [], 0
+                    buf_blk = -1
+                block_of.append(b)
+                in_link.append(lnk or bool(kind & _LINK))
+                if kind & _IMG:
+                    n_img += 1
+                    if n_img <= max_images:
+                        images.append((pos, ei, node))
+                elif kind & (_NOSCRIPT | _FIGCAPTION | _PROTECT):
+                    special.append((ei, kind))
+                continue
+        # a piece of text (or a <br>) in the block of element ``pi``
+        b = block_of[pi]
+        if b != buf_blk:
+            if buf:
+                _add_block(blocks, buf, buf_pos, buf_link, buf_blk, buf_el, tags)
+                buf, buf_link = [], 0
+            buf_pos, buf_blk, buf_el = pos, b, pi
+        buf.append(t)
+        if t is not BR:
             k = len(t)
             own[pi] += k
             if in_link[pi]:
                 own_link[pi] += k
                 buf_link += k
-            continue
-        tk = kinds.get(tid)
-        if tk is None:
-            tk = _kind_of(node, tid)
-            if tk is None:
-                continue
-        if pos:
-            pi = get(node.parent.mem_id)
-            if pi is None:
-                continue
-            d = depth[pi] + 1
-            if d > max_depth:
-                capped = True
-                continue
-            lnk = in_link[pi]
-            b = block_of[pi]
-        else:
-            pi, d, lnk, b = -1, 0, False, 0
-        mid = node.mem_id
-        tag, kind = tk
-        nm = class_of.get(mid)
-        if kind == _TRANSPARENT and nm is None:
-            index[mid] = pi  # folded into its parent
-            continue
-        ei = len(tags)
-        index[mid] = ei
-        tags.append(tag)
-        parent.append(pi)
-        depth.append(d)
-        own.append(0)
-        own_link.append(0)
-        if nm is not None:
-            names[ei] = nm
-        if kind & _BLOCK:
-            b = ei
-            if buf:
-                _add_block(blocks, buf, buf_pos, buf_link, buf_blk, buf_el, tags)
-                buf, buf_link = [], 0
-            buf_blk = -1
-        block_of.append(b)
-        in_link.append(lnk or bool(kind & _LINK))
-        if kind > _LINK:
-            if kind & _BRK:
-                if b != buf_blk:
-                    if buf:
-                        _add_block(blocks, buf, buf_pos, buf_link, buf_blk, buf_el, tags)
-                        buf, buf_link = [], 0
-                    buf_pos, buf_blk, buf_el = pos, b, ei
-                buf.append(BR)
-            elif kind & _IMG:
-                n_img += 1
-                if n_img <= max_images:
-                    images.append((pos, ei, node))
-            else:
-                special.append((ei, kind))
     if buf:
         _add_block(blocks, buf, buf_pos, buf_link, buf_blk, buf_el, tags)
 
