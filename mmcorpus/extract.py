@@ -117,6 +117,8 @@ def _caption(par) -> str | None:
                     return text
         anc, level = anc.parent, level + 1
     return None
+
+
 def _meta(tree, url: str, headers: dict[str, str]) -> tuple[str | None, str, str | None, str | None]:
     """(title, base URL, canonical URL, declared language).
 
@@ -188,16 +190,17 @@ def _extract_tree(text: str, record: HtmlRecord, cfg: ExtractConfig, prefilter: 
     labels = text_labels(page.blocks)
     keep, inside = boilerplate.main_content(page, labels, page.flags)
     flags = page.flags
-    n_chars = sum(len(b[1]) for b, k in zip(page.blocks, keep) if k)
+    min_chars = cfg.min_block_chars
+    texts = [b for b, k in zip(page.blocks, keep) if k and len(b[1]) >= min_chars]
+    n_chars = sum(len(b[1]) for b in texts)
     if n_chars < max(cfg.min_doc_chars, boilerplate.RETRY_CHARS) and page.flags != page.caption_flags:
         # Readability's retry: the class/id rules may have flagged the article itself.
         keep2, inside2 = boilerplate.main_content(page, labels, page.caption_flags)
-        n_chars2 = sum(len(b[1]) for b, k in zip(page.blocks, keep2) if k)
+        texts2 = [b for b, k in zip(page.blocks, keep2) if k and len(b[1]) >= min_chars]
+        n_chars2 = sum(len(b[1]) for b in texts2)
         if n_chars2 > 2 * n_chars + 100:
-            keep, inside, flags, n_chars = keep2, inside2, page.caption_flags, n_chars2
-    items: list[tuple[int, str | None, ImageRef | None]] = [
-        (b[0], b[1], None) for b, k in zip(page.blocks, keep) if k
-    ]
+            texts, inside, flags, n_chars = texts2, inside2, page.caption_flags, n_chars2
+    items: list[tuple[int, str | None, ImageRef | None]] = [(b[0], b[1], None) for b in texts]
     seen: set[str] = set()
     for pos, ei, node in page.images:
         if not inside[ei] or flags[ei] == 1:

@@ -38,12 +38,14 @@ class PageProcessor:
 
     def _prefilter(self, sample: str) -> str | None:
         """``language_prefilter`` for a confidently unwanted language, else None (go on)."""
+        from mmcorpus.langid import decide_language
+
         lc = self.cfg.language
         if not lc.prefilter or not lc.languages or len(sample) < lc.prefilter_min_chars:
             return None
         (language, score), = self._ident.predict(sample, k=1)
-        wanted = {code.lower() for code in lc.languages}
-        if language.lower() not in wanted and score >= lc.prefilter_min_score:
+        _keep, reason = decide_language(language, score, lc)
+        if reason == "wrong_language" and score >= lc.prefilter_min_score:
             return "language_prefilter"
         return None
 

@@ -275,3 +275,9 @@ def test_figure_gaps_lend_images_only_between_region_parts():
     assert figure_gaps([1], images, parent, end, bad) == []
     bad[3] = 40  # a gallery with link-heavy text is not a figure of the article
     assert figure_gaps([1, 5], images, parent, end, bad) == []
+
+
+def test_min_block_chars_drops_short_blocks():
+    art = f"<p>{PARA}</p><ul><li>200 g flour</li><li>2 eggs</li><li>1 pinch salt</li></ul><p>{PARA}</p>"
+    doc, _ = extract_document(rec(page(art)), cfg(min_block_chars=10))
+    assert "2 eggs" not in doc.text_blocks and "200 g flour" in doc.text_blocks
