@@ -8,6 +8,6 @@ COPY pyproject.toml setup.py README.md ./
 COPY mmcorpus ./mmcorpus
 COPY pipelines ./pipelines
 COPY schemas ./schemas
-RUN pip install --no-cache-dir ".[gcp]" && python -c "import mmcorpus.langid as l; l.bundled_model_path()"
+RUN pip install --no-cache-dir ".[gcp]" && python -c "import mmcorpus.filters.language as l; l.bundled_model_path()"
 
 # The SDK image's entrypoint starts the Beam worker harness; keep it.

@@ -14,7 +14,7 @@ import time
 
 from mmcorpus.config import ExtractConfig
 from mmcorpus.data import HtmlRecord, Provenance
-from mmcorpus.extract import extract_document
+from mmcorpus.extract.document import extract_document
 
 PARA = "A paragraph of ordinary article text, with commas, clauses and enough words to be prose. "
 

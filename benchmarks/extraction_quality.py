@@ -34,8 +34,8 @@ from urllib.parse import urljoin
 
 from mmcorpus.config import ExtractConfig
 from mmcorpus.data import HtmlRecord, Provenance
-from mmcorpus.extract import extract_document
-from mmcorpus.html_decode import decode_html
+from mmcorpus.extract.decode import decode_html
+from mmcorpus.extract.document import extract_document
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 FAKE_URL = "http://fakehost/test/page.html"

@@ -7,7 +7,7 @@ on average, mostly German). Rows (CPU time of this process, best of ``--repeat``
 run for the slow ones; docs/s = pages / seconds):
 
 * END TO END, the path ``mmcorpus run`` and ``mmcorpus extract`` take per page:
-  ``mmcorpus.warc.iter_warc`` (read + gunzip) + ``PageProcessor.process`` (decode + parse +
+  ``mmcorpus.io.warc.iter_warc`` (read + gunzip) + ``PageProcessor.process`` (decode + parse +
   extract + language ID + text rules), with the language-first check on (the default) and off.
 * the same pipeline with trafilatura as the extractor: ``iter_warc`` + decode +
   ``trafilatura.extract`` + the same language ID and text rules (datatrove's FineWeb recipe, on
@@ -31,10 +31,10 @@ from pathlib import Path
 
 from mmcorpus.config import Config
 from mmcorpus.data import HtmlRecord
-from mmcorpus.extract import extract_document
-from mmcorpus.html_decode import decode_html
-from mmcorpus.page_processing import PageProcessor
-from mmcorpus.warc import iter_warc
+from mmcorpus.extract.decode import decode_html
+from mmcorpus.extract.document import extract_document
+from mmcorpus.io.warc import iter_warc
+from mmcorpus.page_chain import PageProcessor
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 DEFAULT_WARC = DATA / "warc-pages-from-eval" / "trafilatura-eval-sample.warc.gz"
@@ -63,7 +63,7 @@ class TrafilaturaProcessor:
     """trafilatura.extract in place of our extractor, then the same language ID and text rules."""
 
     def __init__(self, cfg: Config) -> None:
-        from mmcorpus.langid import LanguageIdentifier
+        from mmcorpus.filters.language import LanguageIdentifier
 
         self.cfg = cfg
         self.ident = LanguageIdentifier.from_config(cfg.language).load()
@@ -71,8 +71,8 @@ class TrafilaturaProcessor:
     def process(self, record: HtmlRecord) -> str | None:
         import trafilatura
 
-        from mmcorpus.langid import language_filter
-        from mmcorpus.text_filters import text_quality_filter
+        from mmcorpus.filters.language import language_filter
+        from mmcorpus.filters.text_quality import text_quality_filter
 
         text = trafilatura.extract(decode_html(record.body, record.content_type)[0], url=record.url)
         if not text or not language_filter(text, self.cfg.language, self.ident).keep:
@@ -93,7 +93,7 @@ def main(argv=None) -> int:
         return 2
     import logging
 
-    logging.getLogger("mmcorpus.warc").setLevel(logging.ERROR)
+    logging.getLogger("mmcorpus.io.warc").setLevel(logging.ERROR)
     cfg = Config()
     records = [r for r in iter_warc(str(args.warc), cfg.warc) if isinstance(r, HtmlRecord)]
     n = len(records)

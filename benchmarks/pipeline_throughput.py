@@ -35,7 +35,7 @@ PRICE_PER_VCPU_HOUR = 0.056  # Dataflow batch vCPU, us-central1 list price (2025
 
 def run_once(inputs: list[str], workers: int, extra: list[str]) -> dict:
     out = tempfile.mkdtemp(prefix="mmcorpus-bench-")
-    cmd = [sys.executable, "-m", "mmcorpus.cli", "run", *inputs, "-o", out, "-q", "--workers", str(workers), *extra]
+    cmd = [sys.executable, "-m", "mmcorpus", "run", *inputs, "-o", out, "-q", "--workers", str(workers), *extra]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)

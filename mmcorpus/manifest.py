@@ -16,7 +16,7 @@ import datetime as _dt
 from typing import Any
 
 from mmcorpus import __version__
-from mmcorpus.stats import Ledger
+from mmcorpus.ledger import Ledger
 
 PAGE_STAGES = ("extract", "language", "text", "dedup", "doc_rules", "pipeline")
 IMAGE_STAGES = ("image", "image_join")

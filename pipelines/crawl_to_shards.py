@@ -29,8 +29,13 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from mmcorpus.config import Config
-from pipelines import transforms as T
-from pipelines.metrics import ledger_from_result
+from mmcorpus.pipelines.assemble import INTERLEAVED, PAIRS, TEXT, AssembleAndRoute, DedupePairs
+from mmcorpus.pipelines.dedup import Dedupe
+from mmcorpus.pipelines.extract import ExtractAndFilter
+from mmcorpus.pipelines.images import JoinImages
+from mmcorpus.pipelines.metrics import ledger_from_result
+from mmcorpus.pipelines.read import IMAGES, PAGES, ReadWarcs
+from mmcorpus.pipelines.write import WriteShardSet
 
 log = logging.getLogger(__name__)
 
@@ -56,17 +61,17 @@ def beam_options(beam_args: list[str], runner: str, workers: int) -> PipelineOpt
 
 def build_pipeline(p: beam.Pipeline, paths: list[str], out: str, cfg: Config, progress_dir: str | None = None):
     """Wire the stages; the last step writes the shard sets' manifest entries to OUT/_outputs.json."""
-    read = p | "ReadWarcs" >> T.ReadWarcs(paths, cfg, progress_dir)
-    docs = read[T.PAGES] | "ExtractAndFilter" >> T.ExtractAndFilter(cfg)
-    docs = docs | "Dedupe" >> T.Dedupe(cfg)
+    read = p | "ReadWarcs" >> ReadWarcs(paths, cfg, progress_dir)
+    docs = read[PAGES] | "ExtractAndFilter" >> ExtractAndFilter(cfg)
+    docs = docs | "Dedupe" >> Dedupe(cfg)
     # [near-duplicate (MinHash LSH) stage plugs in here]
-    joined = (docs, read[T.IMAGES]) | "JoinImages" >> T.JoinImages(cfg)
-    routed = joined | "AssembleAndRoute" >> T.AssembleAndRoute(cfg)
-    pairs = routed[T.PAIRS] | "DedupePairs" >> T.DedupePairs()
+    joined = (docs, read[IMAGES]) | "JoinImages" >> JoinImages(cfg)
+    routed = joined | "AssembleAndRoute" >> AssembleAndRoute(cfg)
+    pairs = routed[PAIRS] | "DedupePairs" >> DedupePairs()
     results = [
-        routed[T.INTERLEAVED] | "WriteInterleaved" >> T.WriteShardSet("interleaved", f"{out}/interleaved", cfg),
-        pairs | "WritePairs" >> T.WriteShardSet("pairs", f"{out}/pairs", cfg),
-        routed[T.TEXT] | "WriteText" >> T.WriteShardSet("text", f"{out}/text", cfg),
+        routed[INTERLEAVED] | "WriteInterleaved" >> WriteShardSet("interleaved", f"{out}/interleaved", cfg),
+        pairs | "WritePairs" >> WriteShardSet("pairs", f"{out}/pairs", cfg),
+        routed[TEXT] | "WriteText" >> WriteShardSet("text", f"{out}/text", cfg),
     ]
     return (
         results
@@ -122,9 +127,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_with_args(args: argparse.Namespace, beam_args: list[str]) -> dict:
     """The launcher: expand inputs, run the pipeline, read the counters back, write the manifest."""
-    from mmcorpus.inputs import expand_inputs
+    from mmcorpus.io.inputs import expand_inputs
+    from mmcorpus.ledger import Ledger
     from mmcorpus.manifest import build_manifest
-    from mmcorpus.stats import Ledger
 
     cfg = Config.load(args.config, args.overrides)
     paths = expand_inputs(args.inputs, cfg.warc.common_crawl_base_url)
@@ -180,7 +185,7 @@ class _ProgressWatcher:
 
         shutil.rmtree(self.dir, ignore_errors=True)
         os.makedirs(self.dir, exist_ok=True)
-        from mmcorpus.progress import Progress
+        from mmcorpus.cli.progress import Progress
 
         self.progress = Progress("pages", total_files=self.total_files, interval=0)
         self._thread = threading.Thread(target=self._loop, daemon=True)

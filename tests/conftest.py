@@ -1,8 +1,10 @@
-"""Shared fixtures: a small WARC written on the fly, and the real-data folder when present."""
+"""Shared fixtures: small WARCs and tars written on the fly, one cached pipeline run on the bundled
+sample, and the real-data folder when present."""
 
 from __future__ import annotations
 
 import io
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -49,3 +51,31 @@ def make_warc(tmp_path):
         return write_warc(tmp_path / name, records, gzip=gzip)
 
     return _make
+
+
+def make_tar(path: Path, members: list[tuple[str, bytes]], links: tuple[str, ...] = ()) -> Path:
+    """A plain tar of (name, bytes) members, plus symlinks to /etc/passwd named in ``links``."""
+    with tarfile.open(path, "w", format=tarfile.PAX_FORMAT) as tf:
+        for name, data in members:
+            ti = tarfile.TarInfo(name)
+            ti.size = len(data)
+            tf.addfile(ti, io.BytesIO(data))
+        for name in links:
+            ti = tarfile.TarInfo(name)
+            ti.type, ti.linkname = tarfile.SYMTYPE, "/etc/passwd"
+            tf.addfile(ti)
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory) -> Path:
+    """One pipeline run on the bundled sample, shared by the reader/inspect/validate/view tests.
+
+    Tests must not modify it: copy it first (``shutil.copytree``) to break it on purpose.
+    """
+    from mmcorpus.pipelines.crawl_to_shards import run
+
+    out = tmp_path_factory.getbasetemp() / "mmcorpus-sample-run"
+    if not (out / "manifest.json").exists():
+        run([str(SAMPLE_WARC), "-o", str(out), "--runner", "inprocess", "-q"])
+    return out

@@ -1,0 +1,1 @@
+"""The ``mmcorpus`` command line: one module per sub-command, registered in :mod:`mmcorpus.cli.main`."""

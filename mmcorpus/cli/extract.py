@@ -1,0 +1,124 @@
+"""``mmcorpus extract INPUT... -o docs.jsonl.gz``: interleaved documents from WARC files.
+
+The per-page part of the recipe without Beam: read, extract, language ID, text-quality rules.
+Each kept page becomes one Document (``schemas/document.v1.json``). With ``--workers N`` the
+input files are spread over N processes. Ends with a summary: records read, pages parsed,
+documents kept, drops and errors by reason, docs/s, and the ledger check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    from mmcorpus.cli.main import add_config_arguments
+
+    p.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="WARC/ARC files, directories, globs, fsspec URLs or warc.paths(.gz) lists")
+    p.add_argument("-o", "--output", required=True, metavar="FILE",
+                   help="output file: .jsonl, .jsonl.gz or .parquet")
+    p.add_argument("--workers", type=int, default=1, help="processes, one input file at a time each (default 1)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress line")
+    add_config_arguments(p)
+
+
+def _process_file(job):
+    """One WARC file -> (documents, counters). Runs in a worker process."""
+    path, cfg = job
+    from mmcorpus.data import HtmlRecord
+    from mmcorpus.io.warc import iter_warc
+    from mmcorpus.ledger import Ledger
+    from mmcorpus.page_chain import PageProcessor
+
+    processor = _PROCESSORS.get(id(cfg)) or PageProcessor(cfg).setup()
+    _PROCESSORS[id(cfg)] = processor
+    ledger = Ledger()
+    docs = []
+    for item in iter_warc(path, cfg.warc, ledger):
+        if isinstance(item, HtmlRecord):
+            doc = processor.process(item, ledger)
+            if doc is not None:
+                docs.append(doc)
+    return docs, ledger.to_dict()
+
+
+_PROCESSORS: dict = {}
+
+
+def extract_balance(ledger) -> tuple[int, int]:
+    """(pages read, pages accounted): every page is kept (text/kept) or dropped/failed once."""
+    pages = ledger.get("warc/pages")
+    outcomes = ledger.get("text/kept")
+    for stage in ("extract", "language", "text"):
+        outcomes += sum(ledger.by_prefix(stage, "dropped").values()) + sum(ledger.by_prefix(stage, "error").values())
+    return pages, outcomes
+
+
+def render(ledger, n_docs: int, seconds: float, output: str) -> str:
+    from mmcorpus.cli.progress import format_table
+    from mmcorpus.ledger import warc_balance
+
+    s = ledger.stage("warc")
+    rows = [("records read", s.get("records_read", 0)), ("pages parsed", s.get("pages", 0)),
+            ("image records (unused by extract)", s.get("images", 0)), ("documents kept", n_docs)]
+    for stage in ("warc", "extract", "language", "text"):
+        for kind in ("skipped", "dropped", "error"):
+            for reason, n in sorted(ledger.by_prefix(stage, kind).items()):
+                rows.append((f"{stage} {kind}: {reason}", n))
+    out = [format_table(rows, ["", "n"]), ""]
+    read, accounted = warc_balance(ledger)
+    pages, page_outcomes = extract_balance(ledger)
+    ok = read == accounted and pages == page_outcomes
+    rate = s.get("pages", 0) / seconds if seconds else 0.0
+    out.append(f"ledger {'adds up' if ok else 'DOES NOT add up'}: {read:,} records, {pages:,} pages -> "
+               f"{n_docs:,} documents in {output} ({seconds:,.1f} s, {rate:,.1f} pages/s)")
+    return "\n".join(out)
+
+
+def run(args: argparse.Namespace) -> int:
+    from mmcorpus.cli.main import load_config
+    from mmcorpus.cli.progress import Progress
+    from mmcorpus.io.documents import DocumentWriter, output_format
+    from mmcorpus.io.inputs import expand_inputs
+    from mmcorpus.ledger import Ledger, warc_balance
+
+    cfg = load_config(args)
+    output_format(args.output)  # fail early on a bad extension
+    paths = expand_inputs(args.inputs, cfg.warc.common_crawl_base_url)
+    if os.path.dirname(args.output):
+        os.makedirs(os.path.dirname(args.output), exist_ok=True)
+    ledger = Ledger()
+    progress = Progress("pages", total_files=len(paths), enabled=not args.quiet)
+    jobs = [(p, cfg) for p in paths]
+    if args.workers > 1 and len(paths) > 1:
+        import multiprocessing as mp
+
+        pool = mp.get_context("spawn").Pool(min(args.workers, len(paths)))
+        results = pool.imap(_process_file, jobs)
+    else:
+        pool, results = None, map(_process_file, jobs)
+    try:
+        with DocumentWriter(args.output) as writer:
+            for docs, counts in results:
+                for d in docs:
+                    writer.write(d)
+                ledger.merge(counts)
+                progress.update(records=ledger.get("warc/records_read"), pages=ledger.get("warc/pages"),
+                                documents=writer.n)
+                progress.file_done()
+    finally:
+        if pool is not None:
+            pool.close()
+            pool.join()
+    seconds = progress.close()
+    if not args.quiet:
+        print(render(ledger, writer.n, seconds, args.output))
+    read, accounted = warc_balance(ledger)
+    pages, page_outcomes = extract_balance(ledger)
+    if read != accounted or pages != page_outcomes:
+        print("mmcorpus extract: the ledger does not add up; this is a bug, please report it", file=sys.stderr)
+        return 1
+    return 0

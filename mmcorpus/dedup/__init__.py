@@ -1,0 +1,1 @@
+"""Deduplication: which copy of a page or image survives."""

@@ -1,0 +1,277 @@
+"""HTML page -> interleaved Document (text blocks and images in page order).
+
+The page is decoded (:mod:`mmcorpus.extract.decode`), parsed once by Lexbor (selectolax; C, ~30x
+faster than BeautifulSoup on real pages, see docs/extraction.md), cleaned and walked once into
+flat arrays (:mod:`mmcorpus.extract.page_tree`); each text block gets a label from its own text
+(:mod:`mmcorpus.extract.block_labels`) and the main content is chosen on those arrays
+(:mod:`mmcorpus.extract.main_content`). Images are resolved (:mod:`mmcorpus.extract.image_urls`) only inside the
+main content. The output layout is OBELICS's (Laurençon et al., 2023): parallel ``texts`` /
+``images`` lists, one ``None`` per position. KOSMOS-1 (arXiv 2302.14045, section 2.1) builds its
+interleaved data the same way from Common Crawl pages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from urllib.parse import urljoin
+
+from selectolax.lexbor import LexborHTMLParser
+
+from mmcorpus.config import ExtractConfig
+from mmcorpus.data import Document, HtmlRecord, ImageRef, document_id
+from mmcorpus.extract import image_urls
+from mmcorpus.extract import main_content as boilerplate
+from mmcorpus.extract.block_labels import text_labels
+from mmcorpus.extract.decode import decode_html, looks_binary
+from mmcorpus.extract.page_tree import CAPTION_MAX_CHARS, build_page_tree, remove_junk
+from mmcorpus.ledger import CountFn, no_count
+
+try:
+    from importlib.metadata import version as _version
+
+    EXTRACTOR = "mmcorpus-" + _version("mmcorpus")
+except Exception:  # pragma: no cover - not installed
+    EXTRACTOR = "mmcorpus-0.1.0"
+
+_VOID_OR_IMPLIED = frozenset(
+    b"area base br col embed hr img input link meta param source track wbr p li dt dd option "
+    b"tr td th tbody thead tfoot colgroup rt rp optgroup caption".split()
+)
+_TAG = re.compile(rb"<(/?)([a-zA-Z][a-zA-Z0-9]{0,15})[^>]{0,4096}?(/?)>")
+_TEXT_CT = ("html", "xml", "text/plain")
+PREFILTER_SAMPLE_CHARS = 600
+_CAPTION_CSS = "[class*=caption],[class*=Caption],[class*=credit],[class*=legende],[class*=bildunterschrift]"
+# A page-level check run on a sample of the page's paragraph text before the main-content rules;
+# it returns a drop reason (counted as extract/dropped:<reason>) or None to go on.
+PageFilter = Callable[[str], "str | None"]
+
+
+def estimated_depth(body: bytes, limit: int) -> int:
+    """Open-minus-closed tag depth, ignoring void and implicitly closed tags (a cheap bound that
+    catches pathological nesting before the HTML parser, whose cost grows with depth^2)."""
+    if body.count(b"<") <= limit:  # fewer tags than the limit: no deeper nesting possible
+        return 0
+    # Cheap bound next: in every prefix, "<" not followed by "/" minus "</" is >= the depth there.
+    imbalance, worst = 0, 0
+    for i in range(0, len(body), 32768):
+        chunk = body[i:i + 32768]
+        closes = chunk.count(b"</")
+        imbalance += chunk.count(b"<") - 2 * closes
+        worst = max(worst, imbalance)
+    if worst <= limit:
+        return 0
+    depth = best = 0
+    for m in _TAG.finditer(body):
+        if m.group(1):
+            depth = depth - 1 if depth else 0
+        elif not m.group(3) and m.group(2).lower() not in _VOID_OR_IMPLIED:
+            depth += 1
+            if depth > best:
+                best = depth
+                if best > limit:
+                    break
+    return best
+
+
+def _image_ref(node, base: str, min_side: int) -> ImageRef | None:
+    attrs = node.attributes
+    extra = []
+    par = node.parent
+    if par is not None and par.tag == "picture":
+        for src in par.css("source"):
+            ss = src.attributes.get("srcset") or src.attributes.get("data-srcset")
+            if ss:
+                extra.append(ss)
+    raw = image_urls.pick_src(attrs, extra)
+    url = image_urls.resolve(raw, base) if raw else None
+    if url is None:
+        return None
+    w = image_urls.parse_dimension(attrs.get("width"))
+    h = image_urls.parse_dimension(attrs.get("height"))
+    if image_urls.skip_reason(url, attrs, w, h, min_side):
+        return None
+    return ImageRef(url=url, alt=_attr_text(attrs, "alt"), title=_attr_text(attrs, "title"),
+                    caption=_caption(par), declared_width=w, declared_height=h)
+
+
+def _attr_text(attrs, name: str) -> str | None:
+    return " ".join((attrs.get(name) or "").split()) or None
+
+
+def _caption(par) -> str | None:
+    """The ``<figcaption>`` of the enclosing ``<figure>``, else a caption-classed element next to
+    the image in its container (WordPress's ``div.wp-caption > p.wp-caption-text``, and the like),
+    within three levels."""
+    anc, level = par, 0
+    while anc is not None and level < 6:
+        if anc.tag == "figure":
+            cap = anc.css_first("figcaption")
+            return " ".join(cap.text(separator=" ").split()) or None if cap is not None else None
+        if anc.tag in ("body", "html", "article", "main"):
+            return None
+        if level < 3:
+            cap = anc.css_first(_CAPTION_CSS)
+            if cap is not None:
+                text = " ".join(cap.text(separator=" ").split())
+                if 0 < len(text) <= CAPTION_MAX_CHARS:
+                    return text
+        anc, level = anc.parent, level + 1
+    return None
+
+
+def _meta(tree, url: str, headers: dict[str, str]) -> tuple[str | None, str, str | None, str | None]:
+    """(title, base URL, canonical URL, declared language).
+
+    Queried in ``<head>`` (a CSS query is a pass over its subtree, and the body is most of the
+    page); a title the parser left in the body is looked for there too.
+    """
+    head = tree.head or tree.root
+    if head is None:
+        return None, url, None, None
+    title = None
+    t = head.css_first("title") or (tree.body.css_first("title") if tree.body is not None else None)
+    if t is not None:
+        title = " ".join(t.text().split())[:1000] or None
+    base = url
+    b = head.css_first("base[href]")
+    if b is not None:
+        href = (b.attributes.get("href") or "").strip()
+        if href:
+            try:
+                base = urljoin(url, href)
+            except ValueError:
+                pass
+    canonical = None
+    c = head.css_first("link[rel~=canonical][href]")
+    if c is not None:
+        canonical = image_urls.resolve(c.attributes.get("href") or "", base)
+    lang = None
+    root = tree.root
+    if root is not None and root.tag == "html":
+        lang = (root.attributes.get("lang") or "").strip() or None
+    if lang is None:
+        m = head.css_first("meta[http-equiv=content-language i][content]")
+        lang = (m.attributes.get("content") or "").strip() or None if m is not None else None
+    if lang is None and headers.get("content-language"):
+        lang = headers["content-language"].strip() or None
+    if lang:
+        lang = lang.split(",")[0].strip()[:35].lower().replace("_", "-")
+    return title, base, canonical, lang
+
+
+def paragraph_sample(root, max_chars: int) -> str:
+    """Up to ``max_chars`` of the page's ``<p>`` text: cheap (C-side query), mostly the article."""
+    out: list[str] = []
+    n = 0
+    for p in root.css("p"):
+        t = p.text()
+        if t:
+            out.append(t)
+            n += len(t)
+            if n >= 2 * max_chars:
+                break
+    return " ".join(" ".join(out).split())[:max_chars]
+
+
+def _extract_tree(text: str, record: HtmlRecord, cfg: ExtractConfig, prefilter: PageFilter | None = None):
+    """``(items, main-text chars, info)``; items are ``(pos, text|None, ImageRef|None)`` in order."""
+    tree = LexborHTMLParser(text)
+    title, base, canonical, lang = _meta(tree, record.url, record.http_headers or {})
+    root = tree.body
+    if root is None:
+        return None, "no_content", (title, canonical, lang, 0, False)
+    remove_junk(root)
+    if prefilter is not None:
+        reason = prefilter(paragraph_sample(root, PREFILTER_SAMPLE_CHARS))
+        if reason:
+            return None, reason, (title, canonical, lang, 0, False)
+    page = build_page_tree(root, cfg.max_depth, cfg.max_images_seen)
+    info = (title, canonical, lang, page.n_img, page.depth_capped)
+    labels = text_labels(page.blocks)
+    keep, inside = boilerplate.main_content(page, labels, page.flags)
+    flags = page.flags
+    min_chars = cfg.min_block_chars
+    texts = [b for b, k in zip(page.blocks, keep) if k and len(b[1]) >= min_chars]
+    n_chars = sum(len(b[1]) for b in texts)
+    if n_chars < max(cfg.min_doc_chars, boilerplate.RETRY_CHARS) and page.flags != page.caption_flags:
+        # Readability's retry: the class/id rules may have flagged the article itself.
+        keep2, inside2 = boilerplate.main_content(page, labels, page.caption_flags)
+        texts2 = [b for b, k in zip(page.blocks, keep2) if k and len(b[1]) >= min_chars]
+        n_chars2 = sum(len(b[1]) for b in texts2)
+        if n_chars2 > 2 * n_chars + 100:
+            texts, inside, flags, n_chars = texts2, inside2, page.caption_flags, n_chars2
+    items: list[tuple[int, str | None, ImageRef | None]] = [(b[0], b[1], None) for b in texts]
+    seen: set[str] = set()
+    for pos, ei, node in page.images:
+        if not inside[ei] or flags[ei] == 1:
+            continue
+        ref = _image_ref(node, base, cfg.min_declared_image_side)
+        if ref is None or ref.url in seen:
+            continue
+        seen.add(ref.url)
+        items.append((pos, None, ref))
+    items.sort(key=lambda it: it[0])
+    return items, n_chars, info
+
+
+def extract_document(
+    record: HtmlRecord, cfg: ExtractConfig, count: CountFn = no_count, prefilter: PageFilter | None = None
+) -> tuple[Document | None, str | None]:
+    """Extract the main content of one page; ``(Document, None)`` or ``(None, reason)``.
+
+    ``prefilter`` (optional) sees a sample of the page's paragraph text once the page is parsed
+    and may end the extraction early with a drop reason (the language-first check of
+    :class:`~mmcorpus.page_chain.PageProcessor`). Never raises: an unexpected exception
+    becomes the drop reason ``error``.
+    """
+    try:
+        doc, reason = _extract(record, cfg, prefilter)
+    except Exception:  # noqa: BLE001 - hostile input must never take the pipeline down
+        doc, reason = None, "error"
+    if doc is None:
+        count(f"extract/dropped:{reason}")
+    else:
+        count("extract/kept")
+    return doc, reason
+
+
+def _extract(
+    record: HtmlRecord, cfg: ExtractConfig, prefilter: PageFilter | None
+) -> tuple[Document | None, str | None]:
+    body = record.body or b""
+    if not body.strip():
+        return None, "empty_body"
+    ct = (record.content_type or "").lower()
+    if ct and not any(k in ct for k in _TEXT_CT):
+        return None, "not_html"
+    if len(body) > cfg.max_html_bytes:
+        body = body[: cfg.max_html_bytes]
+    if looks_binary(body):
+        return None, "not_html"
+    if estimated_depth(body, cfg.max_nesting_estimate) > cfg.max_nesting_estimate:
+        return None, "too_deep"
+    headers = record.http_headers or {}
+    text, encoding = decode_html(body, headers.get("content-type") or record.content_type)
+    items, n_chars, info = _extract_tree(text, record, cfg, prefilter)
+    if items is None:
+        return None, n_chars  # n_chars holds the reason here
+    title, canonical, lang, n_img, depth_capped = info
+    n_images = sum(1 for it in items if it[2] is not None)
+    if n_chars < cfg.min_doc_chars and not (cfg.keep_image_without_text and n_images):
+        return None, "no_content"
+    if not items:
+        return None, "no_content"
+    doc = Document(
+        id=document_id(record.url, record.provenance),
+        url=record.url,
+        texts=[it[1] for it in items],
+        images=[it[2] for it in items],
+        provenance=record.provenance,
+        title=title,
+        canonical_url=canonical,
+        declared_language=lang,
+        metadata={"encoding": encoding, "n_img_tags": n_img, "n_chars": n_chars,
+                  "extractor": EXTRACTOR, **({"depth_capped": True} if depth_capped else {})},
+    )
+    return doc, None

@@ -1,0 +1,367 @@
+"""Text quality rules: Gopher quality and repetition filters, KOSMOS-1 gibberish heuristics.
+
+Sources:
+
+* Gopher (Rae et al., 2021, arXiv 2112.11446, appendix A, "quality filtering"): 50-100,000
+  words, mean word length 3-10, '#' and ellipsis each under 0.1 per word, at most 90% of lines
+  starting with a bullet, at most 30% ending with an ellipsis, at least 80% of words with an
+  alphabetic character, at least two of the stop words "the, be, to, of, and, that, have, with".
+* Gopher repetition removal (appendix A, table A1): duplicate line / paragraph fractions
+  (0.30) and their character fractions (0.20); character fraction of the most frequent 2/3/4-gram
+  (0.20/0.18/0.16); character fraction of words covered by duplicated 5..10-grams (0.15..0.10).
+  OBELICS (Laurençon et al., 2023) and datatrove use the same rules on web documents.
+* KOSMOS-1 (Huang et al., 2023, arXiv 2302.14045, section 2.1) removes "gibberish" text with
+  heuristics on the ratios of emoji, hashtags and URL links; the paper gives no numbers, so the
+  thresholds here are ours (docs/filters.md), plus a ratio of non-alphanumeric characters.
+
+Words are whitespace tokens; lines are ``\\n``-separated, paragraphs are separated by blank lines
+(``Document.plain_text`` joins text blocks with ``\\n\\n``). The first failing rule wins, cheap
+rules first. Each ``check_*`` function takes a :class:`ParsedText` and returns a reason or None.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import operator
+import re
+import string
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from mmcorpus.config import TextFilterConfig
+from mmcorpus.ledger import CountFn, no_count
+
+STAGE = "text"
+BULLETS = ("•", "-", "*", "·", "‣", "▪", "▫", "●", "○", "◦", "■", "□", "►", "➢", "✓", "–", "—")
+
+# Bytes to delete so that only ASCII punctuation is left / only non-ASCII UTF-8 sequences are left.
+_DELETE_ALL_BUT_ASCII_PUNCT = bytes(b for b in range(256) if chr(b) not in string.punctuation)
+_DELETE_ASCII = bytes(range(128))
+_NO_LETTER_WORD = re.compile(r"(?<!\S)(?:[^\w\s]|[\d_])+(?!\S)")
+_NON_ALNUM = re.compile(r"[^\w\s]|_")
+_HASHTAG = re.compile(r"(?<![\w&])#\w+")
+_URL = re.compile(r"(?:\bhttps?://|\bwww\.)\S+", re.IGNORECASE)
+# Emoji and pictographs: the Unicode emoji blocks plus dingbats, regional indicators (flags).
+_EMOJI = re.compile(
+    "[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\U0001f1e6-\U0001f1ff\u3030\u303d\u3297\u3299]"
+)
+_MUL = np.uint64(0x100000001B3)  # FNV prime: combines word ids into n-gram keys (mod 2**64)
+
+
+@dataclass
+class ParsedText:
+    """A text split once into what every rule needs; costlier views are computed on demand."""
+
+    text: str
+    words: list[str]
+    lines: list[str]  # stripped, empty lines removed
+    paragraphs: list[str]  # blank-line separated, stripped, empty paragraphs removed
+
+    @classmethod
+    def of(cls, text: str) -> ParsedText:
+        lines: list[str] = []
+        paras: list[str] = []
+        current: list[str] = []
+        for raw in text.split("\n"):
+            line = raw.strip()
+            if line:
+                lines.append(line)
+                current.append(line)
+            elif current:
+                paras.append("\n".join(current))
+                current = []
+        if current:
+            paras.append("\n".join(current))
+        return cls(text, text.split(), lines, paras)
+
+    @functools.cached_property
+    def non_ascii(self) -> str:
+        """The non-ASCII characters of the text, in order (usually a short string)."""
+        if self.text.isascii():
+            return ""
+        return self.text.encode("utf-8", "surrogatepass").translate(None, _DELETE_ASCII).decode(
+            "utf-8", "replace"
+        )
+
+    @functools.cached_property
+    def symbol_count(self) -> int:
+        """Characters that are neither letters, digits nor whitespace (``_`` included)."""
+        ascii_part = self.text.encode("ascii", "ignore").translate(None, _DELETE_ALL_BUT_ASCII_PUNCT)
+        return len(ascii_part) + (len(_NON_ALNUM.findall(self.non_ascii)) if self.non_ascii else 0)
+
+    @functools.cached_property
+    def word_ids(self) -> np.ndarray:
+        """Each word's id = the index of its first occurrence (deterministic, no hashing)."""
+        first: dict[str, int] = {}
+        return np.fromiter(
+            map(first.setdefault, self.words, itertools.count()), dtype=np.uint64, count=len(self.words)
+        )
+
+    @functools.cached_property
+    def word_lengths(self) -> np.ndarray:
+        return np.array(list(map(len, self.words)), dtype=np.int64)
+
+
+# --- metrics (pure, unit-testable) -------------------------------------------------------------
+
+
+def duplicate_fractions(items: Sequence[str]) -> tuple[float, float]:
+    """(fraction of items that repeat an earlier item, fraction of their characters)."""
+    if not items:
+        return 0.0, 0.0
+    seen: set[str] = set()
+    dup_n = dup_chars = total_chars = 0
+    for it in items:
+        total_chars += len(it)
+        if it in seen:
+            dup_n += 1
+            dup_chars += len(it)
+        else:
+            seen.add(it)
+    return dup_n / len(items), (dup_chars / total_chars if total_chars else 0.0)
+
+
+def _ngram_groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(stable argsort of keys, start of each run of equal keys in sorted order, run lengths)."""
+    order = np.argsort(keys, kind="stable")
+    sk = keys[order]
+    starts = np.concatenate(([0], np.flatnonzero(sk[1:] != sk[:-1]) + 1))
+    counts = np.diff(np.append(starts, len(keys)))
+    return order, starts, counts
+
+
+def _ngram_keys(p: ParsedText, n: int) -> np.ndarray:
+    h = p.word_ids
+    keys = h[: len(h) - n + 1].copy()
+    for k in range(1, n):
+        keys = keys * _MUL + h[k : len(h) - n + 1 + k]
+    return keys
+
+
+def _total_chars(p: ParsedText) -> int:
+    return int(p.word_lengths.sum()) or 1
+
+
+def _max_window_chars(p: ParsedText, n: int) -> int:
+    """The most characters in any n consecutive words (bounds any n-gram's length)."""
+    csum = np.concatenate(([0], np.cumsum(p.word_lengths)))
+    return int((csum[n:] - csum[:-n]).max()) if len(p.words) >= n else 0
+
+
+def _top_ngram(p: ParsedText, n: int) -> tuple[float, int]:
+    """(top n-gram character ratio, count of the most frequent n-gram)."""
+    lens = p.word_lengths
+    total = int(lens.sum())
+    if len(lens) < n or total == 0:
+        return 0.0, 0
+    order, starts, counts = _ngram_groups(_ngram_keys(p, n))
+    top = int(counts.max())
+    if top <= 1:
+        return 0.0, top
+    csum = np.concatenate(([0], np.cumsum(lens)))
+    first = order[starts[counts == top]]  # ties: take the longest, so the result is order-independent
+    return top * int((csum[first + n] - csum[first]).max()) / total, top
+
+
+def _dup_ngram_char_ratio(p: ParsedText, n: int) -> float:
+    lens = p.word_lengths
+    total = int(lens.sum())
+    if len(lens) < n or total == 0:
+        return 0.0
+    keys = _ngram_keys(p, n)
+    order, starts, counts = _ngram_groups(keys)
+    if len(starts) == len(keys):  # nothing repeats: the common case for clean text
+        return 0.0
+    later = np.ones(len(keys), dtype=bool)
+    later[starts] = False  # stable sort: each run starts with the earliest occurrence
+    dup_pos = order[later]
+    covered = np.zeros(len(lens), dtype=bool)
+    for k in range(n):
+        covered[dup_pos + k] = True
+    return int(lens[covered].sum()) / total
+
+
+def top_ngram_char_ratio(words: Sequence[str], n: int) -> float:
+    """Characters in all occurrences of the most frequent word n-gram / characters in all words."""
+    return _top_ngram(ParsedText("", list(words), [], []), n)[0]
+
+
+def dup_ngram_char_ratio(words: Sequence[str], n: int) -> float:
+    """Characters of words inside a repeated occurrence of some n-gram / characters in all words.
+
+    The first occurrence of an n-gram is not counted, later ones are; a word covered by several
+    repeated n-grams counts once. Non-increasing in ``n``.
+    """
+    return _dup_ngram_char_ratio(ParsedText("", list(words), [], []), n)
+
+
+def mean_word_length(p: ParsedText) -> float:
+    """Letters and digits per word: (non-space characters - symbols) / words."""
+    if not p.words:
+        return 0.0
+    return (int(p.word_lengths.sum()) - p.symbol_count) / len(p.words)
+
+
+def alpha_words_ratio(p: ParsedText) -> float:
+    """Fraction of words that contain at least one letter."""
+    if not p.words:
+        return 0.0
+    not_alpha = len(p.words) - sum(map(str.isalpha, p.words))
+    if not_alpha == 0:
+        return 1.0
+    rest = itertools.compress(p.words, map(operator.not_, map(str.isalpha, p.words)))
+    return 1.0 - len(_NO_LETTER_WORD.findall(" ".join(rest))) / len(p.words)
+
+
+# --- rules: each returns a reason or None --------------------------------------------------------
+
+
+def check_word_count(p: ParsedText, cfg: TextFilterConfig) -> str | None:
+    n = len(p.words)
+    if n < cfg.min_words:
+        return "gopher_short_doc"
+    if n > cfg.max_words:
+        return "gopher_long_doc"
+    return None
+
+
+def check_gibberish(p: ParsedText, cfg: TextFilterConfig) -> str | None:
+    # Each regex runs only when a cheap upper bound (str.count) could exceed the limit.
+    n = max(len(p.words), 1)
+    t = p.text
+    url_bound = t.count("http") + t.count("www.") + t.count("WWW.")
+    if url_bound / n > cfg.max_url_ratio and len(_URL.findall(t)) / n > cfg.max_url_ratio:
+        return "kosmos_url_ratio"
+    if t.count("#") / n > cfg.max_hashtag_ratio and len(_HASHTAG.findall(t)) / n > cfg.max_hashtag_ratio:
+        return "kosmos_hashtag_ratio"
+    emoji_bound = len(p.non_ascii)
+    if emoji_bound / n > cfg.max_emoji_ratio and len(_EMOJI.findall(p.non_ascii)) / n > cfg.max_emoji_ratio:
+        return "kosmos_emoji_ratio"
+    if t and p.symbol_count / len(t) > cfg.max_non_alpha_char_ratio:
+        return "non_alpha_chars"
+    return None
+
+
+def check_mean_word_length(p: ParsedText, cfg: TextFilterConfig) -> str | None:
+    m = mean_word_length(p)
+    if not cfg.min_mean_word_length <= m <= cfg.max_mean_word_length:
+        return "gopher_mean_word_length"
+    return None
+
+
+def check_symbol_ratio(p: ParsedText, cfg: TextFilterConfig) -> str | None:
+    n = max(len(p.words), 1)
+    hashes = p.text.count("#")
+    ellipses = p.text.count("...") + p.text.count("…")
+    if hashes / n > cfg.max_symbol_word_ratio or ellipses / n > cfg.max_symbol_word_ratio:
+        return "gopher_symbol_ratio"
+    return None
+
+
+def check_lines(p: ParsedText, cfg: TextFilterConfig) -> str | None:
+    if not p.lines:
+        return None
+    n = len(p.lines)
+    if sum(ln.startswith(BULLETS) for ln in p.lines) / n > cfg.max_bullet_lines_ratio:
+        return "gopher_bullet_lines"
+    if sum(ln.endswith(("...", "…")) for ln in p.lines) / n > cfg.max_ellipsis_lines_ratio:
+        return "gopher_ellipsis_lines"
+    return None
+
+
+def check_alpha_words(p: ParsedText, cfg: TextFilterConfig) -> str | None:
+    n = max(len(p.words), 1)
+    if sum(map(str.isalpha, p.words)) / n >= cfg.min_alpha_words_ratio:  # lower bound: cheap
+        return None
+    if alpha_words_ratio(p) < cfg.min_alpha_words_ratio:
+        return "gopher_alpha_words"
+    return None
+
+
+def check_stop_words(p: ParsedText, cfg: TextFilterConfig) -> str | None:
+    stop = frozenset(cfg.stop_words)
+    found = 0
+    for w in p.words[:100]:  # early exit: English text has its stop words within a few words
+        if w.lower() in stop:
+            found += 1
+            if found >= cfg.min_stop_words:
+                return None
+    if len(p.words) > 100:
+        lower = p.text.lower().split()
+        found = sum(map(lower.count, stop))
+    return "gopher_stop_words" if found < cfg.min_stop_words else None
+
+
+def check_duplicates(p: ParsedText, cfg: TextFilterConfig) -> str | None:
+    line_frac, line_chars = duplicate_fractions(p.lines)
+    if line_frac > cfg.max_dup_line_ratio:
+        return "gopher_dup_lines"
+    para_frac, para_chars = duplicate_fractions(p.paragraphs)
+    if para_frac > cfg.max_dup_para_ratio:
+        return "gopher_dup_paras"
+    if line_chars > cfg.max_dup_line_char_ratio:
+        return "gopher_dup_line_chars"
+    if para_chars > cfg.max_dup_para_char_ratio:
+        return "gopher_dup_para_chars"
+    return None
+
+
+def check_ngrams(p: ParsedText, cfg: TextFilterConfig) -> str | None:
+    top_limits = sorted((int(k), v) for k, v in cfg.max_top_ngram_char_ratio.items())
+    max_freq: int | None = None  # count of the most frequent n-gram is non-increasing in n
+    for n, limit in top_limits:
+        if max_freq is not None and max_freq * _max_window_chars(p, n) / _total_chars(p) <= limit:
+            continue  # upper bound already passes: skip the sort
+        ratio, max_freq = _top_ngram(p, n)
+        if ratio > limit:
+            return f"gopher_top_{n}gram"
+    prev: float | None = None  # dup ratio is non-increasing in n: skip n when prev already passes
+    for n, limit in sorted((int(k), v) for k, v in cfg.max_dup_ngram_char_ratio.items()):
+        if prev is not None and prev <= limit:
+            continue
+        prev = _dup_ngram_char_ratio(p, n)
+        if prev > limit:
+            return f"gopher_dup_{n}gram"
+    return None
+
+
+Rule = Callable[[ParsedText, TextFilterConfig], "str | None"]
+# Cheap rules first; the stop-word rule is English-only and inserted by text_quality_filter.
+RULES: tuple[Rule, ...] = (
+    check_word_count,
+    check_gibberish,
+    check_symbol_ratio,
+    check_mean_word_length,
+    check_lines,
+    check_alpha_words,
+)
+REPETITION_RULES: tuple[Rule, ...] = (check_duplicates, check_ngrams)
+
+
+def first_failing_rule(text: str, cfg: TextFilterConfig, language: str | None = "en") -> str | None:
+    """The reason of the first rule ``text`` fails, or None when it passes every rule."""
+    p = ParsedText.of(text)
+    rules: tuple[Rule, ...] = RULES
+    if language is not None and language.lower().split("-")[0] == "en" and cfg.min_stop_words > 0:
+        rules = rules + (check_stop_words,)
+    for rule in rules + REPETITION_RULES:
+        reason = rule(p, cfg)
+        if reason is not None:
+            return reason
+    return None
+
+
+def text_quality_filter(
+    text: str, cfg: TextFilterConfig, count: CountFn = no_count, language: str | None = "en"
+) -> tuple[bool, str | None]:
+    """Apply every rule; counts ``text/kept`` or ``text/dropped:<reason>``.
+
+    ``language`` is the document's (or target) language: the Gopher stop-word rule only runs for
+    English; ``None`` (unknown) skips it too.
+    """
+    reason = first_failing_rule(text, cfg, language)
+    count(f"{STAGE}/kept" if reason is None else f"{STAGE}/dropped:{reason}")
+    return reason is None, reason

@@ -1,0 +1,1 @@
+"""Image bytes: decoding under caps, the KOSMOS-1 image rules, and joining images to documents."""

@@ -1,0 +1,1 @@
+"""The three WebDataset shard sets: sample layout, atomic writer, bucketed sets, reader."""

@@ -1,0 +1,84 @@
+"""From a deduplicated document and its image outcomes to the samples of the three shard sets.
+
+Order of the rules, and why:
+
+1. attach images (:func:`mmcorpus.images.join.attach_images`): slots whose image is missing or
+   failed a filter are removed, their text kept;
+2. pairs: every kept image with a usable caption (:mod:`mmcorpus.filters.captions`) in the target language
+   becomes an image-caption pair. Pairs are taken before the KOSMOS-1 document rules, which shape
+   the *interleaved* set: a picture's caption does not stop being a caption because its page was
+   sampled out;
+3. KOSMOS-1 document rules (:mod:`mmcorpus.filters.document_rules`): the first five images kept, half of the
+   single-image documents dropped by a hash of (seed, id). They run after the images are known,
+   because a missing image changes the count;
+4. route: a document with at least one image goes to ``interleaved/``, one with none to ``text/``.
+
+Counters: ``output/interleaved`` and ``output/text`` (one per page, closing the ledger),
+``pairs/candidates``, ``pairs/dropped:<reason>`` (caption rules, ``caption_language``); the pair
+output itself is counted after pair deduplication.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from mmcorpus.config import Config
+from mmcorpus.data import Document, ImageRef
+from mmcorpus.filters.captions import normalise_caption, usable_caption
+from mmcorpus.filters.document_rules import apply_document_rules
+from mmcorpus.images.join import ImageOutcome, attach_images
+from mmcorpus.ledger import CountFn, no_count
+from mmcorpus.shards.layout import encode_interleaved, encode_pair, encode_text
+
+Routed = list[tuple[str, dict[str, Any], dict[str, Any]]]
+
+
+def caption_source(ref: ImageRef, caption: str) -> str:
+    for name, raw in (("figcaption", ref.caption), ("alt", ref.alt), ("title", ref.title)):
+        if normalise_caption(raw) == caption:
+            return name
+    return "alt"
+
+
+def caption_language_ok(caption: str, cfg: Config, ident) -> tuple[bool, str | None]:
+    """The caption's language, by the same model and target languages as documents."""
+    if not cfg.language.languages or ident is None:
+        return True, None
+    (lang, score), = ident.predict(caption, k=1)
+    wanted = {c.lower() for c in cfg.language.languages}
+    return (lang in wanted and score >= cfg.pairs.caption_language_min_score), lang
+
+
+def assemble_document(doc: Document, outcomes: Iterable[ImageOutcome], cfg: Config, ident=None,
+                      count: CountFn = no_count) -> Routed:
+    routed: Routed = []
+    doc, jpegs, processed = attach_images(doc, outcomes, count)
+
+    for ref in doc.image_refs:
+        count("pairs/candidates")
+        caption, reason = usable_caption(ref, cfg.pairs, no_count)
+        if caption is None:
+            count(f"pairs/dropped:{reason}")
+            continue
+        ok, lang = caption_language_ok(caption, cfg, ident)
+        if not ok:
+            count("pairs/dropped:caption_language")
+            continue
+        img = processed[ref.image_key]
+        sample, row = encode_pair(doc, ref, jpegs[ref.image_key], caption, caption_source(ref, caption),
+                                  (img.original_width, img.original_height), lang)
+        routed.append(("pairs", sample, row))
+
+    kept, _ = apply_document_rules(doc, cfg.doc_rules, count)
+    if kept is None:
+        return routed
+    if kept.image_refs:
+        sample, row = encode_interleaved(kept, jpegs)
+        count("output/interleaved")
+        routed.append(("interleaved", sample, row))
+    else:
+        sample, row = encode_text(kept)
+        count("output/text")
+        routed.append(("text", sample, row))
+    return routed

@@ -1,0 +1,1 @@
+"""Looking at written shards: statistics, validation, HTML gallery."""

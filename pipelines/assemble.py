@@ -1,0 +1,83 @@
+"""Stage 5: images attached, KOSMOS-1 document rules, routing to the three shard sets; pair dedup."""
+
+from __future__ import annotations
+
+import logging
+
+import apache_beam as beam
+from apache_beam import pvalue
+
+from mmcorpus.config import Config
+from mmcorpus.pipelines.metrics import BeamCounter
+
+log = logging.getLogger(__name__)
+
+INTERLEAVED, PAIRS, TEXT = "interleaved", "pairs", "text"
+
+
+class AssembleFn(beam.DoFn):
+    """Attach images, emit pairs, apply the KOSMOS-1 document rules, route to a shard set."""
+
+    def __init__(self, cfg: Config) -> None:
+        self.cfg = cfg
+        self.count = BeamCounter()
+
+    def setup(self):
+        from mmcorpus.filters.language import LanguageIdentifier
+
+        self.ident = LanguageIdentifier.from_config(self.cfg.language).load()
+
+    def process(self, element):
+        from mmcorpus.shards.assemble import assemble_document
+
+        _, grouped = element
+        docs = sorted(grouped["doc"], key=lambda d: (d.provenance.warc_file, d.provenance.offset))
+        if not docs:  # outcomes for a document that no longer exists cannot happen; nothing to account
+            return
+        doc, *same_id = docs
+        if same_id:  # the same WARC record given twice (two copies of a file) with URL dedup off
+            self.count("dedup/dropped:duplicate_record", len(same_id))
+        try:
+            routed = assemble_document(doc, grouped["images"], self.cfg, self.ident, self.count)
+        except Exception as e:
+            log.warning("assembling %s failed: %r", doc.url, e)
+            self.count("pipeline/error:assemble_exception")
+            return
+        for set_name, sample, row in routed:
+            yield pvalue.TaggedOutput(set_name, (sample, row))
+
+
+class AssembleAndRoute(beam.PTransform):
+    def __init__(self, cfg: Config) -> None:
+        super().__init__()
+        self.cfg = cfg
+
+    def expand(self, joined):
+        return joined | "Assemble" >> beam.ParDo(AssembleFn(self.cfg)).with_outputs(INTERLEAVED, PAIRS, TEXT)
+
+
+class DedupePairsFn(beam.DoFn):
+    def __init__(self) -> None:
+        self.count = BeamCounter()
+
+    def process(self, element):
+        _, items = element
+        first, *rest = sorted(items, key=lambda it: it[0]["__key__"])
+        if rest:
+            self.count("pairs/dropped:duplicate_image", len(rest))
+        self.count("output/pairs")
+        yield first
+
+
+class DedupePairs(beam.PTransform):
+    """One pair per distinct image (sha256 of the original bytes): the smallest key wins."""
+
+    def expand(self, pairs):
+        import json
+
+        return (
+            pairs
+            | "KeyPairBySha" >> beam.Map(lambda it: (json.loads(it[0]["json"])["sha256"], it))
+            | "GroupPairsBySha" >> beam.GroupByKey()
+            | "FirstPair" >> beam.ParDo(DedupePairsFn())
+        )

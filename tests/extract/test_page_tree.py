@@ -1,0 +1,84 @@
+"""mmcorpus.extract.page_tree: junk removal, the one-pass walk into arrays, blocks and flags."""
+
+from __future__ import annotations
+
+from selectolax.lexbor import LexborHTMLParser
+
+from mmcorpus.extract.page_tree import BR, build_page_tree, remove_junk
+
+
+def tree_of(body: str, max_depth: int = 512, max_images: int = 1000):
+    root = LexborHTMLParser(f"<html><body>{body}</body></html>").body
+    remove_junk(root)
+    return build_page_tree(root, max_depth, max_images)
+
+
+def texts(t) -> list[str]:
+    return [b[1] for b in t.blocks]
+
+
+def test_blocks_follow_block_elements_and_br():
+    t = tree_of("<p>One <b>bold</b> line<br>second   line</p><div>tail <a href='/x'>link</a></div>")
+    assert texts(t) == ["One bold line\nsecond line", "tail link"]
+    pos, text, link, owner, first = t.blocks[1]
+    assert t.tags[owner] == "div" and link == len("link")
+    assert BR not in "".join(texts(t))
+
+
+def test_subtree_ranges_and_text_counts():
+    t = tree_of("<div id='a'><p>abc</p><p><a href='/'>de</a></p></div><p>xyz</p>")
+    div = t.tags.index("div")
+    inside = t.tags[div:t.end[div] + 1]
+    assert inside == ["div", "p", "p", "a"]
+    assert t.chars[div] == 5 and t.links[div] == 2 and t.chars[0] == 8
+    assert t.parent[div] == 0 and t.names[div] == "\ta"
+
+
+def test_inline_elements_without_class_are_folded():
+    t = tree_of("<p><span>a</span> <em>b</em> <span class='note'>c</span></p>")
+    assert "em" not in t.tags and t.tags.count("span") == 1  # only the classed span stays
+    assert texts(t) == ["a b c"]
+
+
+def test_junk_hidden_and_layout_removed():
+    t = tree_of(
+        "<script>var x</script><style>p{}</style><nav>menu menu menu</nav><p>Real text here.</p>"
+        "<div hidden>h</div><p style='display: none'>s</p><div aria-hidden='true'>a</div>"
+        "<div role='dialog'>d</div><footer>foot</footer><svg><text>t</text></svg>"
+        "<header><p>An article's lead paragraph.</p></header><ruby>漢<rt>kan</rt></ruby>"
+    )
+    assert texts(t) == ["Real text here.", "An article's lead paragraph.", "漢"]
+
+
+def test_layout_element_holding_most_of_the_page_is_kept():
+    t = tree_of("<aside><p>" + "All of the article sits in an aside. " * 20 + "</p></aside><p>x</p>")
+    assert texts(t)[0].startswith("All of the article")
+
+
+def test_flags_for_furniture_captions_and_the_article_exemption():
+    t = tree_of(
+        "<div class='comments'><p>nice post</p></div>"
+        "<div class='sidebar'><article><p>The article inside a sidebar div.</p></article></div>"
+        "<figure><img src='a.jpg'><figcaption>A caption</figcaption></figure>"
+        "<p class='wp-caption-text'>Another caption</p><noscript><p>enable js</p></noscript>"
+        "<div class='credit'>" + "not a caption, too long " * 30 + "</div>"
+    )
+    flag = {b[1][:12]: t.flags[b[4]] for b in t.blocks}
+    assert flag["nice post"] == 1 and flag["The article "] == 0
+    assert flag["A caption"] == 2 and flag["Another capt"] == 2 and flag["enable js"] == 1
+    assert flag["not a captio"] == 0
+    assert all(f != 1 for f in t.caption_flags)
+
+
+def test_images_depth_cap_and_limits():
+    t = tree_of("<p>x</p>" + "<img src='a.jpg'>" * 5, max_images=3)
+    assert t.n_img == 5 and len(t.images) == 3 and t.tags[t.images[0][1]] == "img"
+    deep = tree_of("<div>" * 50 + "<p>deep text</p>" + "</div>" * 50 + "<p>shallow</p>", max_depth=20)
+    assert deep.depth_capped and texts(deep) == ["shallow"]
+
+
+def test_svg_camel_case_names_do_not_leak_into_html_tags():
+    # An SVG <clipPath> is cached under the same tag id as an HTML <clippath>; the walk must not
+    # report one as the other (and SVG is junk anyway).
+    t = tree_of("<svg><clipPath></clipPath></svg><clippath><p>x</p></clippath>")
+    assert "clipPath" not in t.tags and texts(t) == ["x"]

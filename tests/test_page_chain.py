@@ -1,0 +1,46 @@
+"""mmcorpus.page_chain: the per-page chain, and its language-first check."""
+
+from __future__ import annotations
+
+from mmcorpus.config import Config
+from mmcorpus.data import HtmlRecord, Provenance
+from mmcorpus.ledger import Ledger
+from mmcorpus.page_chain import PageProcessor
+
+DE = ("Die Bundesregierung hat am Mittwoch beschlossen, dass die neuen Regeln für den Ausbau der "
+      "erneuerbaren Energien ab dem kommenden Jahr gelten sollen, wie ein Sprecher mitteilte. ")
+EN = ("The committee said on Tuesday that the new rules would apply from next year, and that it had "
+      "been asked by the ministers to review them again in the spring, with the help of the council. ")
+
+
+def rec(paragraph: str) -> HtmlRecord:
+    paras = "".join(f"<p>Part {i}: {paragraph * 2}</p>" for i in ("one", "two", "three", "four"))
+    body = f"<html><body><article>{paras}</article></body></html>".encode()
+    prov = Provenance(warc_file="t", offset=0, length=len(body), record_id="r", fetch_date=None)
+    return HtmlRecord(url="https://example.com/a", body=body, status=200, content_type="text/html",
+                      http_headers={}, provenance=prov)
+
+
+def test_other_language_ends_before_the_main_content_rules():
+    led = Ledger()
+    assert PageProcessor(Config()).setup().process(rec(DE), led) is None
+    assert led.to_dict() == {"extract/dropped:language_prefilter": 1}
+
+
+def test_without_the_prefilter_the_language_rule_drops_it_after_extraction():
+    cfg = Config()
+    cfg.language.prefilter = False
+    led = Ledger()
+    assert PageProcessor(cfg).setup().process(rec(DE), led) is None
+    assert led.get("extract/kept") == 1 and led.get("language/dropped:wrong_language") == 1
+
+
+def test_wanted_language_and_every_language_pass_the_prefilter():
+    led = Ledger()
+    PageProcessor(Config()).setup().process(rec(EN), led)
+    assert led.get("extract/kept") == 1 and led.get("language/kept") == 1
+    cfg = Config()
+    cfg.language.languages = []  # keep every language: no early decision
+    led = Ledger()
+    PageProcessor(cfg).setup().process(rec(DE), led)
+    assert led.get("extract/dropped:language_prefilter") == 0 and led.get("language/kept") == 1
