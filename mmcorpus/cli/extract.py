@@ -48,30 +48,27 @@ def _process_file(job):
 _PROCESSORS: dict = {}
 
 
-def extract_balance(ledger) -> tuple[int, int]:
-    """(pages read, pages accounted): every page is kept (text/kept) or dropped/failed once."""
-    pages = ledger.get("warc/pages")
-    outcomes = ledger.get("text/kept")
-    for stage in ("extract", "language", "text"):
-        outcomes += sum(ledger.by_prefix(stage, "dropped").values()) + sum(ledger.by_prefix(stage, "error").values())
-    return pages, outcomes
+def extract_balance(ledger) -> dict:
+    """The ledger's balance for this command: WARC records, and pages kept or dropped once each."""
+    from mmcorpus.ledger import EXTRACT_PAGES, balance, unit
+
+    return balance(ledger, (unit("records"), EXTRACT_PAGES))
 
 
 def render(ledger, n_docs: int, seconds: float, output: str) -> str:
     from mmcorpus.cli.progress import format_table
-    from mmcorpus.ledger import warc_balance
+    from mmcorpus.ledger import EXTRACT_PAGES
 
     s = ledger.stage("warc")
     rows = [("records read", s.get("records_read", 0)), ("pages parsed", s.get("pages", 0)),
             ("image records (unused by extract)", s.get("images", 0)), ("documents kept", n_docs)]
-    for stage in ("warc", "extract", "language", "text"):
+    for stage in ("warc", *EXTRACT_PAGES.stages):
         for kind in ("skipped", "dropped", "error"):
             for reason, n in sorted(ledger.by_prefix(stage, kind).items()):
                 rows.append((f"{stage} {kind}: {reason}", n))
     out = [format_table(rows, ["", "n"]), ""]
-    read, accounted = warc_balance(ledger)
-    pages, page_outcomes = extract_balance(ledger)
-    ok = read == accounted and pages == page_outcomes
+    b = extract_balance(ledger)
+    read, pages, ok = b["records_read"], b["pages"]["read"], b["balanced"]
     rate = s.get("pages", 0) / seconds if seconds else 0.0
     out.append(f"ledger {'adds up' if ok else 'DOES NOT add up'}: {read:,} records, {pages:,} pages -> "
                f"{n_docs:,} documents in {output} ({seconds:,.1f} s, {rate:,.1f} pages/s)")
@@ -83,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     from mmcorpus.cli.progress import Progress
     from mmcorpus.io.documents import DocumentWriter, output_format
     from mmcorpus.io.inputs import expand_inputs
-    from mmcorpus.ledger import Ledger, warc_balance
+    from mmcorpus.ledger import Ledger
 
     cfg = load_config(args)
     output_format(args.output)  # fail early on a bad extension
@@ -116,9 +113,7 @@ def run(args: argparse.Namespace) -> int:
     seconds = progress.close()
     if not args.quiet:
         print(render(ledger, writer.n, seconds, args.output))
-    read, accounted = warc_balance(ledger)
-    pages, page_outcomes = extract_balance(ledger)
-    if read != accounted or pages != page_outcomes:
+    if not extract_balance(ledger)["balanced"]:
         print("mmcorpus extract: the ledger does not add up; this is a bug, please report it", file=sys.stderr)
         return 1
     return 0

@@ -22,9 +22,9 @@ def render_summary(manifest: dict) -> str:
     out.append("")
     b = manifest["balance"]
     secs = manifest.get("seconds") or 0
-    pages = b["warc"]["pages"]
+    pages = b["pages"]["read"]
     rate = f", {pages / secs:,.1f} pages/s" if secs else ""
     verdict = "adds up" if b["balanced"] else f"DOES NOT add up ({b['accounted']:,} accounted)"
     out.append(f"ledger {verdict}: {b['records_read']:,} records read, {pages:,} pages, "
-               f"{b['warc']['images']:,} image records in {secs:,.1f} s{rate}")
+               f"{b['images']['read']:,} image records in {secs:,.1f} s{rate}")
     return "\n".join(out)

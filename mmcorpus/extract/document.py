@@ -25,7 +25,7 @@ from mmcorpus.extract import main_content as boilerplate
 from mmcorpus.extract.block_labels import text_labels
 from mmcorpus.extract.decode import decode_html, looks_binary
 from mmcorpus.extract.page_tree import CAPTION_MAX_CHARS, build_page_tree, remove_junk
-from mmcorpus.ledger import CountFn, no_count
+from mmcorpus.ledger import CountFn, no_count, outcome
 
 try:
     from importlib.metadata import version as _version
@@ -229,10 +229,7 @@ def extract_document(
         doc, reason = _extract(record, cfg, prefilter)
     except Exception:  # noqa: BLE001 - hostile input must never take the pipeline down
         doc, reason = None, "error"
-    if doc is None:
-        count(f"extract/dropped:{reason}")
-    else:
-        count("extract/kept")
+    outcome(count, "extract", None if doc is not None else reason)
     return doc, reason
 
 

@@ -23,7 +23,7 @@ import unicodedata
 
 from mmcorpus.config import PairConfig
 from mmcorpus.data import ImageRef
-from mmcorpus.ledger import CountFn, no_count
+from mmcorpus.ledger import CountFn, no_count, outcome
 
 REASONS = (
     "no_caption",
@@ -95,11 +95,11 @@ def usable_caption(
             continue
         reason = caption_reason(text, cfg)
         if reason is None:
-            count("caption/kept")
+            outcome(count, "caption", None)
             return text, None
         first_reason = first_reason or reason
     reason = first_reason or "no_caption"
-    count(f"caption/dropped:{reason}")
+    outcome(count, "caption", reason)
     return None, reason
 
 

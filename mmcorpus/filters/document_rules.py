@@ -20,7 +20,7 @@ import hashlib
 
 from mmcorpus.config import DocumentRulesConfig
 from mmcorpus.data import Document
-from mmcorpus.ledger import CountFn, no_count
+from mmcorpus.ledger import CountFn, no_count, outcome
 
 STAGE = "doc_rules"
 
@@ -69,10 +69,8 @@ def apply_document_rules(
     removed = before - len(doc.image_refs)
     if removed:
         count(f"{STAGE}/images_capped", removed)
-    if len(doc.image_refs) == 1 and not keep_single_image_document(
+    sampled_out = len(doc.image_refs) == 1 and not keep_single_image_document(
         doc.id, cfg.seed, cfg.single_image_keep_rate
-    ):
-        count(f"{STAGE}/dropped:single_image_sampled")
-        return None, "single_image_sampled"
-    count(f"{STAGE}/kept")
-    return doc, None
+    )
+    reason = "single_image_sampled" if sampled_out else None
+    return (doc if outcome(count, STAGE, reason) else None), reason

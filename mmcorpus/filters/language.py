@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 from mmcorpus.config import LanguageConfig
 from mmcorpus.data import Document
-from mmcorpus.ledger import CountFn, no_count
+from mmcorpus.ledger import CountFn, no_count, outcome
 
 STAGE = "language"
 _LABEL_PREFIX = "__label__"
@@ -132,7 +132,7 @@ def language_filter(
     text = doc_or_text.plain_text if isinstance(doc_or_text, Document) else doc_or_text
     (language, score), = ident.predict(text, k=1)
     keep, reason = decide_language(language, score, cfg) if cfg.languages else (True, None)
-    count(f"{STAGE}/kept" if keep else f"{STAGE}/dropped:{reason}")
+    outcome(count, STAGE, None if keep else reason)
     return LanguageDecision(keep, reason, language, score)
 
 

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mmcorpus.config import TextFilterConfig
-from mmcorpus.ledger import CountFn, no_count
+from mmcorpus.ledger import CountFn, no_count, outcome
 
 STAGE = "text"
 BULLETS = ("•", "-", "*", "·", "‣", "▪", "▫", "●", "○", "◦", "■", "□", "►", "➢", "✓", "–", "—")
@@ -363,5 +363,4 @@ def text_quality_filter(
     English; ``None`` (unknown) skips it too.
     """
     reason = first_failing_rule(text, cfg, language)
-    count(f"{STAGE}/kept" if reason is None else f"{STAGE}/dropped:{reason}")
-    return reason is None, reason
+    return outcome(count, STAGE, reason), reason

@@ -42,7 +42,7 @@ import numpy as np
 from PIL import Image, ImageOps, ImageStat
 
 from mmcorpus.config import ImageConfig
-from mmcorpus.ledger import CountFn, no_count
+from mmcorpus.ledger import CountFn, no_count, outcome
 
 # Formats we decode. GIF/WEBP/PNG(APNG)/TIFF/MPO: the first frame is used.
 ALLOWED_FORMATS = frozenset({"JPEG", "MPO", "PNG", "GIF", "WEBP", "BMP", "TIFF"})
@@ -95,10 +95,7 @@ def process_image(
         image, reason = None, "decompression_bomb"
     except Exception:  # noqa: BLE001 - hostile bytes: any decoder failure is a counted drop
         image, reason = None, "undecodable"
-    if image is None:
-        count(f"image/dropped:{reason}")
-    else:
-        count("image/kept")
+    outcome(count, "image", None if image is not None else reason)
     return image, reason
 
 
