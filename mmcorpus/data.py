@@ -77,13 +77,29 @@ class ImageRef:
     width: int | None = None
     height: int | None = None
     n_bytes: int | None = None
-    image_key: str | None = None  # member name of the encoded image in the shard
+    image_key: str | None = None  # "img0", "img1", ...: the slot's image within its document
+    # In an interleaved shard sample (mmcorpus.shards.layout): where the slot's JPEG lies in the
+    # sample's images.npy member. None everywhere else.
+    offset: int | None = None
+    length: int | None = None
+    # Every absolute URL the <img> names (src, srcset/<picture> candidates, lazy attributes), best
+    # first; ``url`` is the first. Empty when only ``url`` is known (files written before it).
+    candidates: list[str] = field(default_factory=list)
+    source_url: str | None = None  # the candidate whose bytes were used
+    source: str | None = None  # where those bytes came from: "warc" or "download"
+
+    @property
+    def urls(self) -> list[str]:
+        """The candidate URLs, best first (``[url]`` when no candidates were recorded)."""
+        return list(self.candidates) if self.candidates else [self.url]
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> ImageRef:
+        d = dict(d)
+        d["candidates"] = list(d.get("candidates") or [])
         return cls(**d)
 
 

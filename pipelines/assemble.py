@@ -43,8 +43,8 @@ class AssembleFn(beam.DoFn):
             log.warning("assembling %s failed: %r", doc.url, e)
             self.count("pipeline/error:assemble_exception")
             return
-        for set_name, sample, row in routed:
-            yield pvalue.TaggedOutput(set_name, (sample, row))
+        for set_name, item in routed:
+            yield pvalue.TaggedOutput(set_name, item)
 
 
 class AssembleAndRoute(beam.PTransform):
@@ -57,27 +57,27 @@ class AssembleAndRoute(beam.PTransform):
 
 
 class DedupePairsFn(beam.DoFn):
+    """Of the pair candidates of one image, encode the one with the smallest key; count the rest."""
+
     def __init__(self) -> None:
         self.count = BeamCounter()
 
     def process(self, element):
-        _, items = element
-        first, *rest = sorted(items, key=lambda it: it[0]["__key__"])
+        _, candidates = element
+        first, *rest = sorted(candidates, key=lambda c: c.key)
         if rest:
             self.count("pairs/dropped:duplicate_image", len(rest))
         self.count("output/pairs")
-        yield first
+        yield first.encode()
 
 
 class DedupePairs(beam.PTransform):
-    """One pair per distinct image (sha256 of the original bytes): the smallest key wins."""
+    """PairCandidates -> one encoded (sample, index row) per distinct image (sha256 of the original bytes)."""
 
-    def expand(self, pairs):
-        import json
-
+    def expand(self, candidates):
         return (
-            pairs
-            | "KeyPairBySha" >> beam.Map(lambda it: (json.loads(it[0]["json"])["sha256"], it))
+            candidates
+            | "KeyPairBySha" >> beam.Map(lambda c: (c.sha256, c))
             | "GroupPairsBySha" >> beam.GroupByKey()
             | "FirstPair" >> beam.ParDo(DedupePairsFn())
         )

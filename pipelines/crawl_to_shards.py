@@ -34,6 +34,7 @@ from mmcorpus.pipelines.dedup import Dedupe
 from mmcorpus.pipelines.extract import ExtractAndFilter
 from mmcorpus.pipelines.images import JoinImages
 from mmcorpus.pipelines.metrics import ledger_from_result
+from mmcorpus.pipelines.near_dedup import NearDedupe
 from mmcorpus.pipelines.read import IMAGES, PAGES, ReadWarcs
 from mmcorpus.pipelines.write import WriteShardSet
 
@@ -64,14 +65,14 @@ def build_pipeline(p: beam.Pipeline, paths: list[str], out: str, cfg: Config, pr
     read = p | "ReadWarcs" >> ReadWarcs(paths, cfg, progress_dir)
     docs = read[PAGES] | "ExtractAndFilter" >> ExtractAndFilter(cfg)
     docs = docs | "Dedupe" >> Dedupe(cfg)
-    # [near-duplicate (MinHash LSH) stage plugs in here]
+    docs = docs | "NearDedupe" >> NearDedupe(cfg, out)  # a no-op when near_dedup.enabled is false
     joined = (docs, read[IMAGES]) | "JoinImages" >> JoinImages(cfg)
     routed = joined | "AssembleAndRoute" >> AssembleAndRoute(cfg)
     pairs = routed[PAIRS] | "DedupePairs" >> DedupePairs()
     results = [
-        routed[INTERLEAVED] | "WriteInterleaved" >> WriteShardSet("interleaved", f"{out}/interleaved", cfg),
-        pairs | "WritePairs" >> WriteShardSet("pairs", f"{out}/pairs", cfg),
-        routed[TEXT] | "WriteText" >> WriteShardSet("text", f"{out}/text", cfg),
+        routed[INTERLEAVED] | "WriteInterleaved" >> WriteShardSet("interleaved", f"{out}/interleaved", cfg.shards),
+        pairs | "WritePairs" >> WriteShardSet("pairs", f"{out}/pairs", cfg.shards),
+        routed[TEXT] | "WriteText" >> WriteShardSet("text", f"{out}/text", cfg.shards),
     ]
     return (
         results
@@ -123,6 +124,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE",
                         help="override one config value (repeatable)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress line")
+    parser.add_argument("--dedupe-against", dest="dedupe_against", action="append", default=[], metavar="PATH",
+                        help="an earlier output folder: drop documents that near-duplicate any it kept "
+                             "(its dedupe/signatures-*.parquet; repeatable; config near_dedup.against)")
 
 
 def run_with_args(args: argparse.Namespace, beam_args: list[str]) -> dict:
@@ -132,6 +136,7 @@ def run_with_args(args: argparse.Namespace, beam_args: list[str]) -> dict:
     from mmcorpus.manifest import build_manifest
 
     cfg = Config.load(args.config, args.overrides)
+    cfg.near_dedup.against += [p.rstrip("/") for p in getattr(args, "dedupe_against", None) or []]
     paths = expand_inputs(args.inputs, cfg.warc.common_crawl_base_url)
     out = args.output.rstrip("/")
     local = args.runner in LOCAL_RUNNERS and "://" not in out

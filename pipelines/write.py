@@ -1,57 +1,70 @@
-"""Stage 6: one shard set written deterministically (bucket by key hash, sort, finalize)."""
+"""Stage 6: one shard set written deterministically, each shard once under its final name.
+
+Bucket by key hash, plan each bucket's shards from sample sizes, give every bucket its first
+shard index (a small side input: one number per bucket), write, then finalize
+(:mod:`mmcorpus.shards.sets` has the why).
+"""
 
 from __future__ import annotations
 
-import logging
-
 import apache_beam as beam
 
-from mmcorpus.config import Config
-
-log = logging.getLogger(__name__)
+from mmcorpus.config import ShardConfig
 
 
 class WriteBucketFn(beam.DoFn):
-    def __init__(self, set_dir: str, cfg: Config) -> None:
-        self.set_dir, self.cfg = set_dir, cfg
+    def __init__(self, set_dir: str, set_name: str, cfg: ShardConfig) -> None:
+        self.set_dir, self.set_name, self.cfg = set_dir, set_name, cfg
 
-    def process(self, element):
+    def process(self, element, starts):
         from mmcorpus.shards.sets import write_bucket
 
         bucket, items = element
-        yield from write_bucket(self.set_dir, bucket, list(items), self.cfg.shards)
+        yield from write_bucket(self.set_dir, self.set_name, bucket, starts[bucket], items, self.cfg)
 
 
 class WriteShardSet(beam.PTransform):
     """(sample, index row) pairs -> ``{set}-{index:06d}.tar`` shards, indexes and sizes.json.
 
-    Output: one dict (the set's entry in the manifest), written by a single finalizer.
+    Output: ``(set name, manifest entry)``, from a single finalizer.
     """
 
-    def __init__(self, set_name: str, set_dir: str, cfg: Config) -> None:
+    def __init__(self, set_name: str, set_dir: str, cfg: ShardConfig) -> None:
         super().__init__()
         self.set_name, self.set_dir, self.cfg = set_name, set_dir, cfg
 
     def expand(self, samples):
-        from mmcorpus.shards.sets import bucket_count, bucket_of, finalize_set, sample_nbytes
+        from mmcorpus.shards.sets import (
+            bucket_count,
+            bucket_of,
+            bucket_plan,
+            finalize_set,
+            sample_nbytes,
+            start_indexes,
+        )
 
-        shard_cfg = self.cfg.shards
+        cfg, set_dir, set_name = self.cfg, self.set_dir, self.set_name
         totals = (
             samples
             | "SizeOf" >> beam.Map(lambda it: (1, sample_nbytes(it[0])))
             | "Total" >> beam.CombineGlobally(lambda xs: tuple(map(sum, zip((0, 0), *xs))))
         )
-        parts = (
+        buckets = (
             samples
             | "AssignBucket" >> beam.Map(
-                lambda it, t: (bucket_of(it[0]["__key__"], bucket_count(t[0], t[1], shard_cfg)), it),
+                lambda it, t: (bucket_of(it[0]["__key__"], bucket_count(t[0], t[1], cfg)), it),
                 t=beam.pvalue.AsSingleton(totals))
             | "GroupByBucket" >> beam.GroupByKey()
-            | "WriteBuckets" >> beam.ParDo(WriteBucketFn(self.set_dir, self.cfg))
         )
-        set_dir, set_name = self.set_dir, self.set_name
+        starts = (
+            buckets
+            | "PlanBucket" >> beam.MapTuple(lambda bucket, items: bucket_plan(bucket, items, cfg))
+            | "AllPlans" >> beam.combiners.ToList()
+            | "StartIndexes" >> beam.Map(start_indexes)
+        )
         return (
-            parts
-            | "AllParts" >> beam.combiners.ToList()
-            | "Finalize" >> beam.Map(lambda ps: (set_name, finalize_set(set_dir, set_name, ps)))
+            buckets
+            | "WriteBuckets" >> beam.ParDo(WriteBucketFn(set_dir, set_name, cfg), beam.pvalue.AsSingleton(starts))
+            | "AllShards" >> beam.combiners.ToList()
+            | "Finalize" >> beam.Map(lambda shards: (set_name, finalize_set(set_dir, set_name, shards)))
         )

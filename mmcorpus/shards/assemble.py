@@ -13,6 +13,9 @@ Order of the rules, and why:
    because a missing image changes the count;
 4. route: a document with at least one image goes to ``interleaved/``, one with none to ``text/``.
 
+Pairs leave as :class:`~mmcorpus.shards.layout.PairCandidate` (not yet encoded, carrying the
+image's ``sha256``): the pipeline keeps one per distinct image and encodes only that one.
+
 Counters: ``output/interleaved`` and ``output/text`` (one per page, closing the ledger),
 ``pairs/candidates``, ``pairs/dropped:<reason>`` (caption rules, ``caption_language``); the pair
 output itself is counted after pair deduplication.
@@ -29,9 +32,10 @@ from mmcorpus.filters.captions import normalise_caption, usable_caption
 from mmcorpus.filters.document_rules import apply_document_rules
 from mmcorpus.images.join import ImageOutcome, attach_images
 from mmcorpus.ledger import CountFn, no_count
-from mmcorpus.shards.layout import encode_interleaved, encode_pair, encode_text
+from mmcorpus.shards.layout import PairCandidate, encode_interleaved, encode_text, pair_key
 
-Routed = list[tuple[str, dict[str, Any], dict[str, Any]]]
+#: (set name, item): ``(sample, index row)`` for interleaved/text, a PairCandidate for pairs.
+Routed = list[tuple[str, tuple[dict[str, Any], dict[str, Any]] | PairCandidate]]
 
 
 def caption_source(ref: ImageRef, caption: str) -> str:
@@ -66,19 +70,17 @@ def assemble_document(doc: Document, outcomes: Iterable[ImageOutcome], cfg: Conf
             count("pairs/dropped:caption_language")
             continue
         img = processed[ref.image_key]
-        sample, row = encode_pair(doc, ref, jpegs[ref.image_key], caption, caption_source(ref, caption),
-                                  (img.original_width, img.original_height), lang)
-        routed.append(("pairs", sample, row))
+        routed.append(("pairs", PairCandidate(
+            pair_key(doc.id, ref.url), img.sha256, doc, ref, jpegs[ref.image_key], caption,
+            caption_source(ref, caption), (img.original_width, img.original_height), lang)))
 
     kept, _ = apply_document_rules(doc, cfg.doc_rules, count)
     if kept is None:
         return routed
     if kept.image_refs:
-        sample, row = encode_interleaved(kept, jpegs)
         count("output/interleaved")
-        routed.append(("interleaved", sample, row))
+        routed.append(("interleaved", encode_interleaved(kept, jpegs)))
     else:
-        sample, row = encode_text(kept)
         count("output/text")
-        routed.append(("text", sample, row))
+        routed.append(("text", encode_text(kept)))
     return routed

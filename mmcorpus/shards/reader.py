@@ -25,9 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mmcorpus.errors import UserError
-from mmcorpus.shards.layout import SETS
+from mmcorpus.shards.layout import SETS, SHARD_RE
 
-SHARD_RE = re.compile(r"^(?P<set>[0-9a-z_-]+)-(?P<index>\d{6})\.tar$")
 _BLOCK = tarfile.BLOCKSIZE
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 

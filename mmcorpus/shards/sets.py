@@ -1,33 +1,35 @@
 """Writing one shard set (interleaved/, pairs/ or text/) from many workers, deterministically.
 
 Beam hands samples to workers in no particular order, yet two runs must give byte-identical
-shards. So the set is written in three steps:
+shards, and each shard should be written once, under its final name (on object stores a
+"rename" is a copy of the whole file). So a set is written in three steps:
 
 1. every sample goes to a bucket chosen by a hash of its key; the number of buckets comes from
    the set's total size, so a bucket is about one shard (:func:`bucket_count`, :func:`bucket_of`);
-2. each bucket is sorted by key and written to staging shards ``_staging/b{bucket}-{part}.tar``
-   (:func:`write_bucket`), each atomic (see :mod:`mmcorpus.shards.writer`);
-3. one finalizer renames the staging shards, in (bucket, part) order, to
-   ``{set}-{index:06d}.tar`` with their parquet indexes, removes shards left by an earlier run
-   into the same folder, and writes ``sizes.json`` (:func:`finalize_set`).
+2. each bucket, sorted by key, is cut into shards by :func:`plan_shards` (sizes only). The number
+   of shards of every bucket is known before anything is written, so bucket ``b`` starts at index
+   ``sum(shards of buckets < b)`` (:func:`start_indexes`) and writes ``{set}-{index:06d}.tar`` with
+   its parquet index directly (:func:`write_bucket`), each atomically (:mod:`mmcorpus.shards.writer`);
+3. one finalizer removes shards left by an earlier, larger run into the same folder and writes
+   ``sizes.json`` (:func:`finalize_set`).
 
-A retried bucket rewrites the same staging names, and a rerun rewrites the same final names, so
-neither duplicates samples.
+A retried bucket, or a rerun, rewrites the same names with the same bytes, so neither duplicates
+samples.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import os
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from mmcorpus.config import ShardConfig
-from mmcorpus.shards.writer import ShardWriter
-
-STAGING = "_staging"
+from mmcorpus.io.fs import join, write_json_atomic
+from mmcorpus.shards.layout import index_name, shard_name
+from mmcorpus.shards.writer import ShardWriter, archive_size, sample_size
 
 
 def sample_nbytes(sample: dict[str, Any]) -> int:
@@ -42,70 +44,75 @@ def bucket_of(key: str, n_buckets: int) -> int:
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big") % n_buckets
 
 
-def _fs(path: str):
+def plan_shards(sizes: Iterable[int], cfg: ShardConfig) -> list[int]:
+    """Samples per shard for samples of these tar sizes (in order), under the shard caps.
+
+    A shard is closed before the sample that would take it past ``max_shard_samples`` or, once
+    closed, past ``max_shard_bytes``; a sample larger than the cap gets a shard of its own.
+    """
+    counts: list[int] = []
+    n = nbytes = 0
+    for size in sizes:
+        if n and (n + 1 > cfg.max_shard_samples or archive_size(nbytes + size) > cfg.max_shard_bytes):
+            counts.append(n)
+            n = nbytes = 0
+        n += 1
+        nbytes += size
+    if n:
+        counts.append(n)
+    return counts
+
+
+def _sorted_items(items: Iterable[tuple[dict[str, Any], dict[str, Any]]]) -> list:
+    return sorted(items, key=lambda it: it[0]["__key__"])
+
+
+def bucket_plan(bucket: int, items: Iterable[tuple[dict[str, Any], dict[str, Any]]],
+                cfg: ShardConfig) -> tuple[int, int]:
+    """(bucket, number of shards it will write)."""
+    return bucket, len(plan_shards((sample_size(s) for s, _ in _sorted_items(items)), cfg))
+
+
+def start_indexes(plans: Iterable[tuple[int, int]]) -> dict[int, int]:
+    """First shard index of each bucket: buckets in order, each after the shards of the ones before."""
+    starts, index = {}, 0
+    for bucket, n in sorted(plans):
+        starts[bucket] = index
+        index += n
+    return starts
+
+
+def write_bucket(set_dir: str, set_name: str, bucket: int, start: int,
+                 items: Iterable[tuple[dict[str, Any], dict[str, Any]]], cfg: ShardConfig) -> list[dict[str, Any]]:
+    """Write one bucket's samples, sorted by key, as shards ``start``, ``start + 1``, ...; describe them."""
+    items = _sorted_items(items)
+    out = []
+    pos = 0
+    for i, n in enumerate(plan_shards((sample_size(s) for s, _ in items), cfg)):
+        with ShardWriter(set_dir, set_name, cfg, start_index=start + i, rotate=False) as writer:
+            for sample, row in items[pos:pos + n]:
+                writer.write(sample, row)
+        pos += n
+        (info,) = writer.infos
+        out.append({"bucket": bucket, "name": info.name, "samples": info.n_samples, "bytes": info.n_bytes,
+                    "sha256": info.sha256, "index": index_name(info.name)})
+    return out
+
+
+def finalize_set(set_dir: str, set_name: str, shards: list[dict[str, Any]]) -> dict[str, Any]:
+    """Remove shards of an earlier, larger run; write ``sizes.json``; the set's manifest entry."""
     import fsspec
 
-    return fsspec.core.url_to_fs(path)
-
-
-def _join(*parts: str) -> str:
-    return "/".join(p.rstrip("/") for p in parts)
-
-
-def write_bucket(set_dir: str, bucket: int, items: list[tuple[dict[str, Any], dict[str, Any]]],
-                 cfg: ShardConfig) -> list[dict[str, Any]]:
-    """Write one bucket's samples, sorted by key, to staging shards; describe what was written."""
-    items = sorted(items, key=lambda it: it[0]["__key__"])
-    prefix = f"b{bucket:06d}"
-    with ShardWriter(_join(set_dir, STAGING), prefix, cfg) as writer:
-        for sample, row in items:
-            writer.write(sample, row)
-    return [
-        {"bucket": bucket, "part": part, "staging": info.name, "samples": info.n_samples,
-         "bytes": info.n_bytes, "sha256": info.sha256}
-        for part, info in enumerate(writer.infos)
-    ]
-
-
-def finalize_set(set_dir: str, set_name: str, parts: list[dict[str, Any]]) -> dict[str, Any]:
-    """Publish staging shards as ``{set}-{index:06d}.tar`` and write ``sizes.json``."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    fs, root = _fs(set_dir)
+    fs, root = fsspec.core.url_to_fs(set_dir)
     fs.makedirs(root, exist_ok=True)
-    staging = _join(root, STAGING)
-    parts = sorted(parts, key=lambda p: (p["bucket"], p["part"]))
-    shards = []
-    for index, part in enumerate(parts):
-        name = f"{set_name}-{index:06d}.tar"
-        src_tar = _join(staging, part["staging"])
-        src_idx = src_tar[: -len(".tar")] + ".parquet"
-        # the index names its shard: rewrite that column for the final name, then publish
-        table = pq.read_table(fs.open(src_idx, "rb"))
-        table = table.set_column(table.schema.get_field_index("shard"), "shard",
-                                 pa.array([name] * table.num_rows, pa.string()))
-        idx_name = name[: -len(".tar")] + ".parquet"
-        tmp_idx = _join(root, f".{idx_name}.tmp")
-        with fs.open(tmp_idx, "wb") as f:
-            pq.write_table(table, f)
-        fs.mv(tmp_idx, _join(root, idx_name))
-        fs.mv(src_tar, _join(root, name))
-        fs.rm(src_idx)
-        shards.append({"name": name, "samples": part["samples"], "bytes": part["bytes"],
-                       "sha256": part["sha256"], "index": idx_name})
+    shards = sorted(({k: v for k, v in s.items() if k != "bucket"} for s in shards), key=lambda s: s["name"])
+    if [s["name"] for s in shards] != [shard_name(set_name, i) for i in range(len(shards))]:
+        raise RuntimeError(f"{set_dir}: shard indexes are not contiguous: {[s['name'] for s in shards]}")
     # shards of an earlier, larger run into the same folder would otherwise be read as ours
     pattern = re.compile(rf"^{re.escape(set_name)}-(\d{{6}})\.(tar|parquet)$")
     for path in fs.ls(root, detail=False):
         m = pattern.match(os.path.basename(path))
         if m and int(m.group(1)) >= len(shards):
             fs.rm(path)
-    if fs.exists(staging):
-        leftovers = fs.ls(staging, detail=False)
-        if not leftovers:
-            fs.rmdir(staging)
-    sizes = {s["name"]: s["samples"] for s in shards}
-    with fs.open(_join(root, ".sizes.json.tmp"), "w") as f:
-        json.dump(sizes, f, indent=1, sort_keys=True)
-    fs.mv(_join(root, ".sizes.json.tmp"), _join(root, "sizes.json"))
+    write_json_atomic(join(set_dir, "sizes.json"), {s["name"]: s["samples"] for s in shards}, indent=1, sort_keys=True)
     return {"samples": sum(s["samples"] for s in shards), "shards": shards}

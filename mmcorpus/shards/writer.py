@@ -1,18 +1,18 @@
 """Atomic, deterministic WebDataset shard writing.
 
 Layout (webdataset conventions, as in ``webdataset.ShardWriter``): ``{prefix}-{index:06d}.tar``
-holding members ``{key}.{ext}``, one sample per ``__key__``; ``maxcount``/``maxsize`` become
-``cfg.max_shard_samples``/``cfg.max_shard_bytes``. Beside each tar a parquet index
-``{prefix}-{index:06d}.parquet`` holds one row per sample (key, byte offset and size of the
-sample in the tar, plus the caller's ``index_row``), and ``sizes.json`` maps shard names to sample
-counts, the file open_clip reads to size a webdataset.
+holding members ``{key}.{ext}``, one sample per ``__key__`` (names and key rule:
+:mod:`mmcorpus.shards.layout`); ``maxcount``/``maxsize`` become ``cfg.max_shard_samples``/
+``cfg.max_shard_bytes``. Beside each tar a parquet index ``{prefix}-{index:06d}.parquet`` holds one
+row per sample (key, shard, byte offset and size of the sample in the tar, plus the caller's
+``index_row``).
 
 Guarantees (ARCHITECTURE.md, "Shards" and "Determinism"):
 
 * Atomic: a shard is written to ``.{name}.tmp-{pid}`` in the same directory and ``os.replace``d
   when complete; the parquet index is published before its tar, so a finished-looking tar always
   has its index. An exception inside ``with ShardWriter(...)`` deletes the unfinished temporary
-  file; finished shards stay, and :func:`completed_shards` lets a rerun skip them.
+  file; finished shards stay.
 * Deterministic: members are sorted by extension, with ``mtime=cfg.mtime``, uid/gid 0, empty
   uname/gname and mode 0o444, so the same samples give byte-identical tars.
 * Remote output (``gs://``, ``s3://``, any fsspec URL): each finished file is written locally
@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import os
-import re
 import shutil
 import tarfile
 import tempfile
@@ -34,10 +32,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from mmcorpus.config import ShardConfig
+from mmcorpus.io.fs import is_remote
+from mmcorpus.shards.layout import EXT_RE, INDEX_COLUMNS, KEY_RE, shard_name
 
-KEY_RE = re.compile(r"^[0-9a-z_-]+$")
-EXT_RE = re.compile(r"^[0-9a-z][0-9a-z_.-]*$")
-INDEX_COLUMNS = ("key", "shard", "tar_offset", "tar_size")
 _BLOCK = tarfile.BLOCKSIZE  # 512
 
 
@@ -47,14 +44,6 @@ class ShardInfo:
     n_samples: int
     n_bytes: int
     sha256: str
-
-
-def _is_remote(path: str) -> bool:
-    return "://" in path and not path.startswith("file://")
-
-
-def _shard_re(prefix: str) -> re.Pattern[str]:
-    return re.compile(rf"^{re.escape(prefix)}-(\d{{6}})\.tar$")
 
 
 class _HashingFile:
@@ -79,7 +68,12 @@ def _member_size(n: int) -> int:
     return _BLOCK + -(-n // _BLOCK) * _BLOCK
 
 
-def _final_size(n: int) -> int:
+def sample_size(sample: dict[str, Any]) -> int:
+    """Bytes a sample takes in a tar: a header block per member, data padded to whole blocks."""
+    return sum(_member_size(len(v)) for k, v in sample.items() if not k.startswith("__"))
+
+
+def archive_size(n: int) -> int:
     """Archive size once closed: two zero blocks, then padding to tarfile's RECORDSIZE."""
     return -(-(n + 2 * _BLOCK) // tarfile.RECORDSIZE) * tarfile.RECORDSIZE
 
@@ -88,15 +82,21 @@ class ShardWriter:
     """Write samples (dicts of ``__key__`` and ``ext -> bytes``) into rotating tar shards."""
 
     def __init__(self, out_dir: str | os.PathLike, prefix: str, cfg: ShardConfig | None = None,
-                 start_index: int = 0) -> None:
+                 start_index: int = 0, rotate: bool = True) -> None:
+        """Shards ``{prefix}-{start_index:06d}.tar``, ... in ``out_dir``.
+
+        With ``rotate=False`` everything written goes into the one shard ``start_index``: the
+        caller has already cut its samples into shards (:func:`mmcorpus.shards.sets.plan_shards`).
+        """
         if not KEY_RE.match(prefix):
             raise ValueError(f"shard prefix must match {KEY_RE.pattern}: {prefix!r}")
         self.out_dir = os.fspath(out_dir)
         self.prefix = prefix
         self.cfg = cfg or ShardConfig()
         self.index = start_index
+        self.rotate = rotate
         self.infos: list[ShardInfo] = []
-        self._remote = _is_remote(self.out_dir)
+        self._remote = is_remote(self.out_dir)
         if self._remote:
             import fsspec
 
@@ -124,9 +124,9 @@ class ShardWriter:
         if index_row and set(index_row) & set(INDEX_COLUMNS):
             raise ValueError(f"index_row must not use the reserved columns {INDEX_COLUMNS}")
         size = sum(_member_size(len(data)) for _, data in members)
-        if self._tar is not None and (
+        if self._tar is not None and self.rotate and (
             self._n + 1 > self.cfg.max_shard_samples
-            or _final_size(self._bytes + size) > self.cfg.max_shard_bytes
+            or archive_size(self._bytes + size) > self.cfg.max_shard_bytes
         ):
             self._finish()
         if self._tar is None:
@@ -179,7 +179,7 @@ class ShardWriter:
     # -- internals -------------------------------------------------------------------------------
 
     def _name(self, ext: str = "tar") -> str:
-        return f"{self.prefix}-{self.index:06d}.{ext}"
+        return shard_name(self.prefix, self.index, ext)
 
     def _open(self) -> None:
         self._tmp = os.path.join(self._local_dir, f".{self._name()}.tmp-{os.getpid()}")
@@ -233,53 +233,3 @@ def _write_parquet(rows: list[dict[str, Any]], path: str) -> None:
     import pyarrow.parquet as pq
 
     pq.write_table(pa.Table.from_pylist(rows), path)
-
-
-def _write_bytes_atomic(out_dir: str, name: str, data: bytes) -> None:
-    if _is_remote(out_dir):
-        import fsspec
-
-        with fsspec.open(f"{out_dir.rstrip('/')}/{name}", "wb") as f:
-            f.write(data)
-        return
-    tmp = os.path.join(out_dir, f".{name}.tmp-{os.getpid()}")
-    with open(tmp, "wb") as f:
-        f.write(data)
-    os.replace(tmp, os.path.join(out_dir, name))
-
-
-def write_sizes_json(out_dir: str | os.PathLike, infos: list[ShardInfo]) -> dict[str, int]:
-    """Write (merge into) ``sizes.json`` = {shard name: n samples}; returns what was written."""
-    out_dir = os.fspath(out_dir)
-    sizes: dict[str, int] = {}
-    try:
-        import fsspec
-
-        with fsspec.open(f"{out_dir.rstrip('/')}/sizes.json", "rb") as f:
-            sizes = {str(k): int(v) for k, v in json.load(f).items()}
-    except (FileNotFoundError, ValueError, AttributeError):
-        sizes = {}
-    sizes.update({i.name: i.n_samples for i in infos})
-    sizes = dict(sorted(sizes.items()))
-    _write_bytes_atomic(out_dir, "sizes.json", (json.dumps(sizes, indent=1) + "\n").encode())
-    return sizes
-
-
-def completed_shards(out_dir: str | os.PathLike, prefix: str) -> list[str]:
-    """Names of finished ``{prefix}-NNNNNN.tar`` shards in ``out_dir`` (temporary files ignored)."""
-    out_dir = os.fspath(out_dir)
-    pat = _shard_re(prefix)
-    if _is_remote(out_dir):
-        import fsspec
-
-        fs, root = fsspec.core.url_to_fs(out_dir)
-        names = [p.rstrip("/").rsplit("/", 1)[-1] for p in fs.ls(root, detail=False)] if fs.exists(root) else []
-    else:
-        names = os.listdir(out_dir) if os.path.isdir(out_dir) else []
-    return sorted(n for n in names if pat.match(n))
-
-
-def next_shard_index(out_dir: str | os.PathLike, prefix: str) -> int:
-    """The index after the highest completed shard: ``start_index`` for a resumed writer."""
-    done = completed_shards(out_dir, prefix)
-    return int(_shard_re(prefix).match(done[-1]).group(1)) + 1 if done else 0

@@ -25,11 +25,9 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from mmcorpus.shards.layout import KEY_RE, MEMBERS, SCHEMA_OF, set_of_members
 from mmcorpus.shards.reader import Dataset, ShardError, iter_samples, read_index, read_json
 
-KEY_RE = re.compile(r"^[0-9a-z_-]+$")
-LAYOUTS = {"interleaved": ("images.npy", "json"), "pairs": ("jpg", "json", "txt"), "text": ("json", "txt")}
-SCHEMA_OF = {"interleaved": "document.v1", "pairs": "pair.v1", "text": "text_document.v1"}
 MAX_PIXELS = 1 << 26  # 67 Mpx: far above the pipeline's own cap, low enough to stop decompression bombs
 
 
@@ -42,9 +40,7 @@ class Finding:
 
 
 def _layout_of(set_name: str, exts: set[str]) -> str:
-    if set_name in LAYOUTS:
-        return set_name
-    return "interleaved" if "images.npy" in exts else "pairs" if "jpg" in exts else "text"
+    return set_name if set_name in MEMBERS else set_of_members(exts)
 
 
 def _dotted_key(key: str, exts: set[str], expected: tuple[str, ...]) -> str | None:
@@ -146,7 +142,7 @@ def check_sample(set_name: str, sample: dict[str, Any], max_pixels: int = MAX_PI
 
     exts = {k for k in sample if not k.startswith("__")}
     layout = _layout_of(set_name, exts)
-    expected = LAYOUTS[layout]
+    expected = MEMBERS[layout]
     dotted = _dotted_key(key, exts, expected) if not set(expected) <= exts else None
     if dotted:
         out.append(Finding("key_has_dot", shard, dotted,

@@ -82,7 +82,7 @@ def test_write_shard_set_is_deterministic_and_complete(tmp_path):
 
     def write(out):
         with TestPipeline(options=RUNNER) as p:
-            entries = p | beam.Create(samples) | WriteShardSet("text", str(out), cfg)
+            entries = p | beam.Create(samples) | WriteShardSet("text", str(out), cfg.shards)
             assert_that(entries | beam.Map(lambda e: (e[0], e[1]["samples"])), equal_to([("text", 10)]))
         return {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted(out.glob("*.tar"))}
 

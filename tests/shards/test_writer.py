@@ -2,13 +2,14 @@ import hashlib
 import json
 import os
 import tarfile
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 import webdataset as wds
 
 from mmcorpus.config import ShardConfig
-from mmcorpus.shards.writer import ShardInfo, ShardWriter, completed_shards, next_shard_index, write_sizes_json
+from mmcorpus.shards.writer import ShardWriter
 
 
 def sample(i: int, n_bytes: int = 10) -> dict:
@@ -23,11 +24,16 @@ def write_all(out, n, cfg=None, prefix="pairs", **kw):
     return w.infos
 
 
+def finished_shards(folder, prefix: str) -> list[str]:
+    """Published shards (temporary files are hidden dot-files, not matched)."""
+    return sorted(p.name for p in Path(folder).glob(f"{prefix}-[0-9][0-9][0-9][0-9][0-9][0-9].tar"))
+
+
 def test_rotation_by_count(tmp_path):
     infos = write_all(tmp_path, 25, ShardConfig(max_shard_samples=10))
     assert [i.name for i in infos] == [f"pairs-{i:06d}.tar" for i in range(3)]
     assert [i.n_samples for i in infos] == [10, 10, 5]
-    assert completed_shards(tmp_path, "pairs") == [i.name for i in infos]
+    assert finished_shards(tmp_path, "pairs") == [i.name for i in infos]
     assert sorted(os.listdir(tmp_path)) == sorted(
         [i.name for i in infos] + [i.name.replace(".tar", ".parquet") for i in infos]
     )
@@ -75,8 +81,7 @@ def test_crash_mid_shard_leaves_no_truncated_shard(tmp_path):
         raise RuntimeError("worker died")
     # The first shard was complete and stays; the half-written second one is gone, tmp included.
     assert sorted(os.listdir(tmp_path)) == ["pairs-000000.parquet", "pairs-000000.tar"]
-    assert completed_shards(tmp_path, "pairs") == ["pairs-000000.tar"]
-    assert next_shard_index(tmp_path, "pairs") == 1
+    assert finished_shards(tmp_path, "pairs") == ["pairs-000000.tar"]
 
 
 def test_unfinished_shard_is_only_a_tmp_file(tmp_path):
@@ -84,7 +89,7 @@ def test_unfinished_shard_is_only_a_tmp_file(tmp_path):
     w.write(sample(0))
     names = os.listdir(tmp_path)
     assert len(names) == 1 and names[0].startswith(".pairs-000000.tar.tmp-")
-    assert completed_shards(tmp_path, "pairs") == []
+    assert finished_shards(tmp_path, "pairs") == []
     w.abort()
     assert os.listdir(tmp_path) == []
 
@@ -135,14 +140,6 @@ def test_webdataset_reads_back(tmp_path):
     assert got[3]["jpg"] == bytes([3]) * 10
 
 
-def test_sizes_json_merges(tmp_path):
-    write_sizes_json(tmp_path, [ShardInfo("a-000000.tar", 3, 1, "x")])
-    sizes = write_sizes_json(tmp_path, [ShardInfo("b-000000.tar", 5, 1, "y")])
-    assert sizes == {"a-000000.tar": 3, "b-000000.tar": 5}
-    assert json.loads((tmp_path / "sizes.json").read_text()) == sizes
-    assert [n for n in os.listdir(tmp_path) if "tmp" in n] == []
-
-
 def test_empty_writer_writes_nothing(tmp_path):
     with ShardWriter(tmp_path, "p") as w:
         pass
@@ -153,12 +150,23 @@ def test_fsspec_memory_filesystem():
     fsspec = pytest.importorskip("fsspec")
     out = "memory://mmcorpus-test/shards"
     infos = write_all(out, 7, ShardConfig(max_shard_samples=4))
-    assert completed_shards(out, "pairs") == ["pairs-000000.tar", "pairs-000001.tar"]
     fs = fsspec.filesystem("memory")
     assert sorted(fs.ls("/mmcorpus-test/shards", detail=False)) == sorted(
         f"/mmcorpus-test/shards/pairs-00000{i}.{ext}" for i in range(2) for ext in ("tar", "parquet")
     )
     assert hashlib.sha256(fs.cat("/mmcorpus-test/shards/pairs-000000.tar")).hexdigest() == infos[0].sha256
-    write_sizes_json(out, infos)
-    assert json.loads(fs.cat("/mmcorpus-test/shards/sizes.json")) == {"pairs-000000.tar": 4, "pairs-000001.tar": 3}
     fs.rm("/mmcorpus-test", recursive=True)
+
+
+def test_plan_matches_what_a_rotating_writer_does(tmp_path):
+    from mmcorpus.shards.sets import plan_shards, start_indexes
+    from mmcorpus.shards.writer import sample_size
+
+    cfg = ShardConfig(max_shard_samples=7, max_shard_bytes=40_000)
+    samples = [{"__key__": f"k{i:03d}", "bin": bytes(300 * (i % 13)), "json": b"{}"} for i in range(60)]
+    with ShardWriter(tmp_path, "r", cfg) as w:
+        for s in samples:
+            w.write(s)
+    assert plan_shards([sample_size(s) for s in samples], cfg) == [i.n_samples for i in w.infos]
+    assert plan_shards([], cfg) == []
+    assert start_indexes([(2, 1), (0, 3), (1, 0)]) == {0: 0, 1: 3, 2: 3}
