@@ -37,8 +37,10 @@ class ConfigError(UserError):
 class WarcConfig:
     max_record_bytes: int = 20_000_000  # records with larger payloads are a counted drop
     keep_images: bool = True  # keep image/* records for the image join
-    max_image_record_bytes: int = 20_000_000
+    max_image_record_bytes: int = 20_000_000  # image records with larger payloads are a counted drop
     common_crawl_base_url: str = "https://data.commoncrawl.org/"  # for warc.paths(.gz) lists
+    read_retries: int = 3  # extra tries to open a remote input (HTTP 503, resets), with backoff
+    retry_delay: float = 1.0  # seconds before the first retry; doubled for each further one
 
 
 @dataclass
@@ -48,7 +50,7 @@ class ExtractConfig:
     max_images_seen: int = 1_000  # stop collecting <img> after this many per page
     min_block_chars: int = 1  # text blocks shorter than this are dropped
     min_doc_chars: int = 200  # documents with less main-content text are dropped (no_content)
-    keep_image_without_text: bool = True
+    keep_image_without_text: bool = True  # keep in-content images that have no text block of their own beside them
     # <img> declaring a side below this many px is an icon/button/spacer (KOSMOS-1 drops < 64x64 later).
     min_declared_image_side: int = 32
     # Open-minus-closed tag count above which a page is dropped as too_deep before parsing: Lexbor's
@@ -79,26 +81,26 @@ class LanguageConfig:
 class TextFilterConfig:
     # Gopher quality rules (Rae et al. 2021, appendix A, "quality filtering")
     min_words: int = 50
-    max_words: int = 100_000
-    min_mean_word_length: float = 3.0
-    max_mean_word_length: float = 10.0
+    max_words: int = 100_000  # Gopher: documents with more words are dropped
+    min_mean_word_length: float = 3.0  # Gopher: mean word length in characters, lower bound
+    max_mean_word_length: float = 10.0  # Gopher: mean word length in characters, upper bound
     max_symbol_word_ratio: float = 0.1  # '#' and '...' per word
-    max_bullet_lines_ratio: float = 0.9
-    max_ellipsis_lines_ratio: float = 0.3
-    min_alpha_words_ratio: float = 0.8
+    max_bullet_lines_ratio: float = 0.9  # Gopher: share of lines starting with a bullet
+    max_ellipsis_lines_ratio: float = 0.3  # Gopher: share of lines ending with an ellipsis
+    min_alpha_words_ratio: float = 0.8  # Gopher: share of words with at least one letter
     min_stop_words: int = 2  # occurrences of stop_words; English only; 0 disables the rule
     stop_words: list[str] = field(  # Gopher's list (appendix A)
         default_factory=lambda: ["the", "be", "to", "of", "and", "that", "have", "with"]
     )
     # Gopher repetition rules (appendix A, "repetition removal", table A1); keys are n as strings
-    max_dup_line_ratio: float = 0.3
-    max_dup_para_ratio: float = 0.3
-    max_dup_line_char_ratio: float = 0.2
-    max_dup_para_char_ratio: float = 0.2
-    max_top_ngram_char_ratio: dict[str, float] = field(
+    max_dup_line_ratio: float = 0.3  # share of lines that repeat an earlier line
+    max_dup_para_ratio: float = 0.3  # share of paragraphs that repeat an earlier paragraph
+    max_dup_line_char_ratio: float = 0.2  # share of characters in repeated lines
+    max_dup_para_char_ratio: float = 0.2  # share of characters in repeated paragraphs
+    max_top_ngram_char_ratio: dict[str, float] = field(  # per n: characters in the most frequent n-gram
         default_factory=lambda: {"2": 0.20, "3": 0.18, "4": 0.16}
     )
-    max_dup_ngram_char_ratio: dict[str, float] = field(
+    max_dup_ngram_char_ratio: dict[str, float] = field(  # per n: characters in repeated n-grams
         default_factory=lambda: {"5": 0.15, "6": 0.14, "7": 0.13, "8": 0.12, "9": 0.11, "10": 0.10}
     )
     # KOSMOS-1 gibberish heuristics (section 2.1: emoji, hashtag and URL-link ratios)
@@ -126,14 +128,49 @@ class ImageConfig:
 class DocumentRulesConfig:
     max_images: int = 5  # KOSMOS-1: at most five images per document
     single_image_keep_rate: float = 0.5  # KOSMOS-1: half of single-image documents discarded
-    seed: int = 0
+    seed: int = 0  # hashed with the document id: which single-image documents are dropped (reruns agree)
 
 
 @dataclass
 class DedupConfig:
-    url: bool = True
-    exact_text: bool = True
+    url: bool = True  # one document per normalised URL: the newest capture wins
+    exact_text: bool = True  # one document per exact text (case and whitespace folded)
     max_image_url_pages: int = 10  # image URLs on more pages than this are logos/ads
+
+
+@dataclass
+class NearDedupConfig:
+    # MinHash LSH near-duplicate removal after exact dedup, before the image join (docs/dedup.md);
+    # FineWeb's recipe: word 5-grams of normalised text, 14 bands x 8 rows of 64-bit MinHash.
+    enabled: bool = True  # drop near-duplicates (dedup/dropped:near_duplicate); audit + signatures in OUT/dedupe/
+    shingle_size: int = 5  # words per shingle (FineWeb: 5)
+    bands: int = 14  # LSH bands; a pair is a candidate when one band's rows all agree (FineWeb: 14)
+    rows: int = 8  # hashes per band; S-curve 1-(1-s^rows)^bands, steepest near (1/bands)^(1/rows) = 0.72
+    threshold: float = 0.7  # candidates are joined when their estimated Jaccard is at least this; 0 joins all
+    within_run: bool = True  # dedupe the run against itself (False: only against the runs in `against`)
+    against: list[str] = field(default_factory=list)  # earlier output folders to dedupe against (--dedupe-against)
+    max_rounds: int = 6  # label-propagation rounds (with pointer jumping) that find the clusters
+    rows_per_file: int = 200_000  # rows per OUT/dedupe/ signatures and audit file
+
+
+@dataclass
+class DownloadConfig:
+    # Images not found in the WARCs are downloaded with img2dataset behind the URL guard
+    # (docs/images.md). Off by default; `mmcorpus run --fetch-images` turns it on.
+    enabled: bool = False  # download images the WARCs do not hold (--fetch-images)
+    timeout: float = 10.0  # seconds per socket operation (img2dataset's timeout)
+    total_timeout: float = 30.0  # seconds for one image from request to last byte (slow-drip bodies)
+    retries: int = 1  # extra tries after a timeout or an HTTP 5xx (img2dataset retries)
+    threads: int = 32  # download threads per worker process (img2dataset thread_count)
+    batch_size: int = 256  # URLs handed to one img2dataset shard download
+    per_host: int = 4  # at most this many downloads from one host at a time, per worker process
+    max_bytes: int = 10_000_000  # byte cap per image, enforced while the body streams in
+    max_redirects: int = 5  # redirects followed per image (each one guarded)
+    user_agent: str = "mmcorpus/0.1 (+https://github.com/mmcorpus/mmcorpus; research image dataset builder)"
+    honour_x_robots_tag: bool = True  # skip images served with X-Robots-Tag noai/noimageai/noindex/noimageindex
+    allow_private_networks: bool = False  # let the guard connect to loopback/private addresses (tests only)
+    retry_failed: bool = False  # on a rerun, try again the URLs whose download failed before
+    cache_dir: str = ""  # downloads kept by URL for reruns; empty = OUT/_image_cache
 
 
 @dataclass
@@ -142,7 +179,7 @@ class PairConfig:
     # captions of a few words up to a sentence; we ask for a short phrase and cap at CLIP-sized text.
     min_caption_words: int = 3
     max_caption_words: int = 64  # ~77 CLIP tokens
-    min_caption_chars: int = 10
+    min_caption_chars: int = 10  # shorter alt texts and captions do not make a pair
     max_caption_chars: int = 512  # longer "captions" are paragraphs or keyword stuffing
     caption_language_min_score: float = 0.5  # lid.176 is less sure on short text than on pages
 
@@ -150,7 +187,10 @@ class PairConfig:
 @dataclass
 class ShardConfig:
     max_shard_bytes: int = 512_000_000  # within the 256 MB-1 GB range open_clip users use
-    max_shard_samples: int = 10_000
+    max_shard_samples: int = 10_000  # webdataset ShardWriter's maxcount
+    # a set with at least this many samples is cut into at least this many shards: open_clip's
+    # get_wds_dataset needs shards >= dataloader workers x GPUs (its default is 4 workers)
+    min_shards: int = 8
     mtime: int = 0  # fixed tar member mtime: reruns give byte-identical shards
 
 
@@ -163,7 +203,9 @@ class Config:
     image: ImageConfig = field(default_factory=ImageConfig)
     doc_rules: DocumentRulesConfig = field(default_factory=DocumentRulesConfig)
     dedup: DedupConfig = field(default_factory=DedupConfig)
+    near_dedup: NearDedupConfig = field(default_factory=NearDedupConfig)
     pairs: PairConfig = field(default_factory=PairConfig)
+    download: DownloadConfig = field(default_factory=DownloadConfig)
     shards: ShardConfig = field(default_factory=ShardConfig)
 
     def to_dict(self) -> dict[str, Any]:
@@ -183,7 +225,58 @@ class Config:
             _apply_dict(cfg, read_config_file(path), path="")
         for item in overrides or []:
             apply_override(cfg, item)
+        cfg.validate()
         return cfg
+
+    def validate(self) -> Config:
+        """Refuse values out of range with one message naming the key (checked before any work).
+
+        Every number must be >= 0 (seeds excepted); the fields in :data:`RANGES` have tighter
+        bounds; ``min_x``/``max_x`` pairs must not be crossed.
+        """
+        problems = []
+        for sec in fields(self):
+            obj = getattr(self, sec.name)
+            for f in fields(obj):
+                key, value = f"{sec.name}.{f.name}", getattr(obj, f.name)
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    continue
+                lo, hi = RANGES.get(key, (None if "seed" in f.name else 0, None))
+                if (lo is not None and value < lo) or (hi is not None and value > hi):
+                    bounds = f">= {lo}" if hi is None else f"between {lo} and {hi}"
+                    problems.append(f"'{key}' is {value!r}; it must be {bounds}")
+                if f.name.startswith("max_"):
+                    low = getattr(obj, "min_" + f.name[4:], None)
+                    if isinstance(low, (int, float)) and not isinstance(low, bool) and low > value:
+                        problems.append(f"'{sec.name}.min_{f.name[4:]}' ({low!r}) is above '{key}' ({value!r})")
+        if problems:
+            raise ConfigError("config value out of range: " + "; ".join(problems))
+        return self
+
+
+#: bounds (inclusive; None = open) for fields where ">= 0" is not enough
+RANGES: dict[str, tuple[float | None, float | None]] = {
+    "warc.max_record_bytes": (1, None),
+    "warc.max_image_record_bytes": (1, None),
+    "extract.max_html_bytes": (1, None),
+    "extract.max_depth": (1, None),
+    "language.min_score": (0, 1),
+    "language.prefilter_min_score": (0, 1),
+    "language.max_chars": (1, None),
+    "text.max_words": (1, None),
+    "image.min_side": (1, None),
+    "image.max_side": (1, None),
+    "image.max_pixels": (1, None),
+    "image.max_bytes": (1, None),
+    "image.jpeg_quality": (1, 100),
+    "image.min_aspect_ratio": (1e-9, None),
+    "doc_rules.max_images": (1, None),
+    "doc_rules.single_image_keep_rate": (0, 1),
+    "pairs.caption_language_min_score": (0, 1),
+    "shards.max_shard_bytes": (10_240, None),
+    "shards.max_shard_samples": (1, None),
+    "shards.min_shards": (1, None),
+}
 
 
 def read_config_file(path: str | Path) -> dict[str, Any]:
@@ -316,19 +409,28 @@ a test fails when it is out of date.
 def reference_markdown() -> str:
     """The configuration reference (docs/configuration.md's table), generated from this module.
 
-    Field comments in this file are the documentation; a test checks the doc is current.
+    Field comments in this file are the documentation, on the line(s) above a field, at its end,
+    or both; a test checks the doc is current.
     """
 
     source = inspect.getsource(sys.modules[__name__])
     comments = {}
     section = None
+    above: list[str] = []  # comment lines directly above the current field
     for line in source.splitlines():
         m = re.match(r"^class (\w+)Config\b", line)
         if m:
-            section = m.group(1)
+            section, above = m.group(1), []
+            continue
+        c = re.match(r"^    #\s?(.*)$", line)
+        if c:
+            above.append(c.group(1).strip())
+            continue
         m = re.match(r"^    (\w+): [^=]+= [^#]*(?:#\s*(.*))?$", line)
         if m and section:
-            comments[(section, m.group(1))] = (m.group(2) or "").strip()
+            parts = [*above, (m.group(2) or "").strip()]
+            comments[(section, m.group(1))] = " ".join(p for p in parts if p).replace("|", "\\|")
+        above = []
     lines = []
     cfg = Config()
     for sec in fields(cfg):
