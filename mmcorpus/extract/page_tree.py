@@ -24,6 +24,7 @@ range ``[i, end[i]]``, so "everything inside this element" is a slice, never ano
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from selectolax.lexbor import LexborHTMLParser
 
@@ -146,6 +147,24 @@ def remove_junk(root) -> None:
             node.decompose()
 
 
+class Block(NamedTuple):
+    """One text block of a page, in document order."""
+
+    pos: int  # position in document order (shared with images, so text and images interleave)
+    text: str
+    link_chars: int  # characters of the text inside <a>
+    owner: int  # the block element (<p>, <li>, <td>, ...) that holds the text
+    element: int  # the first element whose text is in the block
+
+
+class ImageSlot(NamedTuple):
+    """One <img> of a page, in document order."""
+
+    pos: int  # position in document order (see Block.pos)
+    element: int  # its element index in the tree's arrays
+    node: Any  # the Lexbor node, for its attributes
+
+
 @dataclass
 class PageTree:
     """One page body as parallel arrays over its elements (index = document order)."""
@@ -156,8 +175,8 @@ class PageTree:
     chars: list[int]  # text characters in the subtree
     links: list[int]  # text characters inside <a> in the subtree
     names: dict[int, str]  # element -> "class<TAB>id", for elements that have either
-    blocks: list[tuple]  # (pos, text, link_chars, owner block element, first element)
-    images: list[tuple]  # (pos, element, node) of <img>, at most max_images
+    blocks: list[Block]
+    images: list[ImageSlot]  # at most max_images
     flags: bytearray  # 1 = furniture by class/id or <noscript>, 2 = caption (see module doc)
     caption_flags: bytearray  # captions only
     n_img: int  # <img> elements seen
@@ -183,7 +202,7 @@ def _add_block(blocks: list, buf: list[str], pos: int, link: int, owner: int, el
     raw = "".join(buf)
     text = _pre(raw) if tags[owner] == "pre" else _norm(raw)
     if text:
-        blocks.append((pos, text, link * len(text) // len(raw), owner, el))
+        blocks.append(Block(pos, text, link * len(text) // len(raw), owner, el))
 
 
 def build_page_tree(root, max_depth: int, max_images: int) -> PageTree:
@@ -200,8 +219,8 @@ def build_page_tree(root, max_depth: int, max_images: int) -> PageTree:
     own: list[int] = []
     own_link: list[int] = []
     names: dict[int, str] = {}
-    blocks: list[tuple] = []
-    images: list[tuple] = []
+    blocks: list[Block] = []
+    images: list[ImageSlot] = []
     special: list[tuple[int, int]] = []  # (element, kind) of noscript / figcaption / article / main
     index: dict[int, int] = {}
     get = index.get
@@ -269,7 +288,7 @@ def build_page_tree(root, max_depth: int, max_images: int) -> PageTree:
                 if kind & _IMG:
                     n_img += 1
                     if n_img <= max_images:
-                        images.append((pos, ei, node))
+                        images.append(ImageSlot(pos, ei, node))
                 elif kind & (_NOSCRIPT | _FIGCAPTION | _PROTECT):
                     special.append((ei, kind))
                 continue
