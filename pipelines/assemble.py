@@ -7,7 +7,7 @@ import logging
 import apache_beam as beam
 from apache_beam import pvalue
 
-from mmcorpus.config import Config
+from mmcorpus.config import Config, DocumentRulesConfig, LanguageConfig, PairConfig
 from mmcorpus.pipelines.metrics import BeamCounter
 
 log = logging.getLogger(__name__)
@@ -18,14 +18,14 @@ INTERLEAVED, PAIRS, TEXT = "interleaved", "pairs", "text"
 class AssembleFn(beam.DoFn):
     """Attach images, emit pairs, apply the KOSMOS-1 document rules, route to a shard set."""
 
-    def __init__(self, cfg: Config) -> None:
-        self.cfg = cfg
+    def __init__(self, pairs: PairConfig, language: LanguageConfig, doc_rules: DocumentRulesConfig) -> None:
+        self.pairs, self.language, self.doc_rules = pairs, language, doc_rules
         self.count = BeamCounter()
 
     def setup(self):
         from mmcorpus.filters.language import LanguageIdentifier
 
-        self.ident = LanguageIdentifier.from_config(self.cfg.language).load()
+        self.ident = LanguageIdentifier.from_config(self.language).load()
 
     def process(self, element):
         from mmcorpus.shards.assemble import assemble_document
@@ -38,7 +38,8 @@ class AssembleFn(beam.DoFn):
         if same_id:  # the same WARC record given twice (two copies of a file) with URL dedup off
             self.count("dedup/dropped:duplicate_record", len(same_id))
         try:
-            routed = assemble_document(doc, grouped["images"], self.cfg, self.ident, self.count)
+            routed = assemble_document(doc, grouped["images"], pairs=self.pairs, language=self.language,
+                                       doc_rules=self.doc_rules, ident=self.ident, count=self.count)
         except Exception as e:
             log.warning("assembling %s failed: %r", doc.url, e)
             self.count("pipeline/error:assemble_exception")
@@ -53,7 +54,9 @@ class AssembleAndRoute(beam.PTransform):
         self.cfg = cfg
 
     def expand(self, joined):
-        return joined | "Assemble" >> beam.ParDo(AssembleFn(self.cfg)).with_outputs(INTERLEAVED, PAIRS, TEXT)
+        cfg = self.cfg
+        assemble = AssembleFn(cfg.pairs, cfg.language, cfg.doc_rules)
+        return joined | "Assemble" >> beam.ParDo(assemble).with_outputs(INTERLEAVED, PAIRS, TEXT)
 
 
 class DedupePairsFn(beam.DoFn):

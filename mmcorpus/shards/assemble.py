@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from mmcorpus.config import Config
+from mmcorpus.config import DocumentRulesConfig, LanguageConfig, PairConfig
 from mmcorpus.data import Document, ImageRef
 from mmcorpus.filters.captions import normalise_caption, usable_caption
 from mmcorpus.filters.document_rules import apply_document_rules
@@ -45,27 +45,29 @@ def caption_source(ref: ImageRef, caption: str) -> str:
     return "alt"
 
 
-def caption_language_ok(caption: str, cfg: Config, ident) -> tuple[bool, str | None]:
+def caption_language_ok(caption: str, pairs: PairConfig, language: LanguageConfig,
+                        ident) -> tuple[bool, str | None]:
     """The caption's language, by the same model and target languages as documents."""
-    if not cfg.language.languages or ident is None:
+    if not language.languages or ident is None:
         return True, None
     (lang, score), = ident.predict(caption, k=1)
-    wanted = {c.lower() for c in cfg.language.languages}
-    return (lang in wanted and score >= cfg.pairs.caption_language_min_score), lang
+    wanted = {c.lower() for c in language.languages}
+    return (lang in wanted and score >= pairs.caption_language_min_score), lang
 
 
-def assemble_document(doc: Document, outcomes: Iterable[ImageOutcome], cfg: Config, ident=None,
+def assemble_document(doc: Document, outcomes: Iterable[ImageOutcome], *, pairs: PairConfig,
+                      language: LanguageConfig, doc_rules: DocumentRulesConfig, ident=None,
                       count: CountFn = no_count) -> Routed:
     routed: Routed = []
     doc, jpegs, processed = attach_images(doc, outcomes, count)
 
     for ref in doc.image_refs:
         count("pairs/candidates")
-        caption, reason = usable_caption(ref, cfg.pairs, no_count)
+        caption, reason = usable_caption(ref, pairs, no_count)
         if caption is None:
             count(f"pairs/dropped:{reason}")
             continue
-        ok, lang = caption_language_ok(caption, cfg, ident)
+        ok, lang = caption_language_ok(caption, pairs, language, ident)
         if not ok:
             count("pairs/dropped:caption_language")
             continue
@@ -74,7 +76,7 @@ def assemble_document(doc: Document, outcomes: Iterable[ImageOutcome], cfg: Conf
             pair_key(doc.id, ref.url), img.sha256, doc, ref, jpegs[ref.image_key], caption,
             caption_source(ref, caption), (img.original_width, img.original_height), lang)))
 
-    kept, _ = apply_document_rules(doc, cfg.doc_rules, count)
+    kept, _ = apply_document_rules(doc, doc_rules, count)
     if kept is None:
         return routed
     if kept.image_refs:
