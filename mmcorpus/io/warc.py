@@ -15,6 +15,16 @@ parallelism). For each record we decide, cheaply and from headers first, where i
 * a record that cannot be read is an error with a named reason; a truncated or corrupt file ends
   that file's reading with one counted error naming the file and offset, and the job goes on.
 
+Truncation. A record whose bytes end before its declared ``Content-Length`` (or, in a gzipped
+WARC, whose gzip member ends before its trailer) was cut by the end of the file: it is the error
+``truncated_record``, never a shorter page, and the file counts once in ``warc/truncated_files``.
+A record header cut by the end of the file is ``truncated_record`` too. The ``WARC-Truncated``
+header (WARC 1.1 section 5.13; Common Crawl sets ``length`` on payloads cut at 1 MiB) is a
+different thing: the record is whole, its payload is a prefix of the page. Such a page is kept,
+because the first MiB of a page holds its start, where the main content usually is, and the
+parser closes what the cut left open; it is counted as ``warc/warc_truncated:<reason>``. An image
+record so flagged is skipped (``truncated_image``): a cut image never decodes whole.
+
 The ledger identity (tested on every real edge-case file):
 ``records_read == pages + images + skipped(all reasons) + errors(all reasons)``.
 """
@@ -29,6 +39,7 @@ from dataclasses import dataclass
 
 from mmcorpus.config import WarcConfig
 from mmcorpus.data import HtmlRecord, ImageRecord, Provenance
+from mmcorpus.images.formats import sniff_image
 from mmcorpus.ledger import CountFn, no_count
 
 log = logging.getLogger(__name__)
@@ -37,14 +48,6 @@ STAGE = "warc"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 SNIFF_TYPES = ("", "text/plain", "application/octet-stream", "unknown/unknown", "application/unknown")
 _HTML_SNIFF = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)[\s>]", re.I | re.S)
-_IMAGE_MAGIC = (
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-    (b"RIFF", "image/webp"),  # confirmed below by the WEBP tag
-    (b"BM", "image/bmp"),
-)
 SKIPPED_TYPES = {"warcinfo", "request", "metadata", "revisit", "conversion", "continuation"}
 
 
@@ -77,12 +80,9 @@ def media_type(content_type: str | None) -> str:
 
 
 def sniff_image_type(head: bytes) -> str | None:
-    for magic, kind in _IMAGE_MAGIC:
-        if head.startswith(magic):
-            if kind == "image/webp" and head[8:12] != b"WEBP":
-                continue
-            return kind
-    return None
+    """The MIME type of the image format these bytes start (:mod:`mmcorpus.images.formats`), or None."""
+    found = sniff_image(head)
+    return found[1] if found else None
 
 
 def looks_like_html(head: bytes) -> bool:
@@ -218,6 +218,20 @@ def sniff_archive_format(head: bytes) -> str | None:
     return None
 
 
+def _cut_in_first_header(head: bytes) -> bool:
+    """A whole file shorter than its first header line: a proper prefix of ``WARC/`` (inflated
+    when gzipped), or a gzip member whose first bytes do not yet inflate to anything."""
+    if not head or len(head) >= 8192:
+        return False
+    if head[:2] == b"\x1f\x8b" or head == b"\x1f":
+        try:
+            head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 4096)
+        except zlib.error:
+            return False
+    head = head.lstrip(b"\r\n")
+    return len(head) < 5 and b"WARC/".startswith(head)
+
+
 _FAST_INFLATE: bool | None = None
 
 
@@ -255,6 +269,11 @@ def _iter_stream(path, stream, cfg: WarcConfig, count: CountFn, with_raw: bool):
         head = b""
     if sniff_archive_format(head) is None:
         count(f"{STAGE}/records_read")
+        if _cut_in_first_header(head):
+            count(f"{STAGE}/error:truncated_record")
+            count(f"{STAGE}/truncated_files")
+            log.warning("%s: cut off inside its first record header (%d bytes)", path, len(head))
+            return
         count(f"{STAGE}/error:not_a_warc")
         log.warning("%s: not a WARC or ARC file (first bytes %r)", path, head[:40])
         return
@@ -267,31 +286,92 @@ def _iter_stream(path, stream, cfg: WarcConfig, count: CountFn, with_raw: bool):
         log.warning("%s: not a WARC/ARC file: %s", path, e)
         return
     last_offset = 0
+    truncated_file = False
     while True:
         try:
             record = next(records)
         except StopIteration:
-            return
+            if _leftover(stream, last_offset):
+                # bytes after the last whole record that warcio read as nothing: a header cut
+                # before its first full line (a plain WARC ends "WARC/1." or "WARC-Type: re")
+                count(f"{STAGE}/records_read")
+                count(f"{STAGE}/error:truncated_record")
+                truncated_file = True
+                log.warning("%s: the record at offset %d is cut off in its header", path, last_offset)
+            break
         except Exception as e:
             # The header or gzip framing of the next record is broken: the rest of the file
-            # cannot be trusted. One error, naming where it happened.
+            # cannot be trusted. One error, naming where it happened. When the file ends right
+            # there, the record's header was cut off: a truncated record, not a corrupt one.
+            reason = _error_reason(e)
+            if reason == "corrupt_record" and _at_eof(stream):
+                reason = "truncated_record"
             count(f"{STAGE}/records_read")
-            count(f"{STAGE}/error:{_error_reason(e)}")
+            count(f"{STAGE}/error:{reason}")
+            truncated_file = truncated_file or reason in ("truncated_record", "truncated")
             log.warning("%s: reading stopped near offset %d: %s", path, last_offset, e)
-            return
+            break
         count(f"{STAGE}/records_read")
         try:
-            out, raw = _handle_record(path, it, record, cfg, count)
+            out, raw, cut = _handle_record(path, it, record, cfg, count, stream)
         except Exception as e:
             count(f"{STAGE}/error:{_error_reason(e)}")
             log.warning("%s: record at offset %d unreadable: %s", path, it.get_record_offset(), e)
-            return
+            break
+        if cut:
+            truncated_file = True
+            log.warning("%s: record at offset %d is cut short (%s)", path, raw.provenance.offset, cut)
         if raw is not None:
             last_offset = max(0, raw.provenance.offset + raw.provenance.length)
         if with_raw and raw is not None:
             yield raw
         if out is not None:
             yield out
+    if truncated_file:
+        count(f"{STAGE}/truncated_files")
+
+
+def _leftover(stream, end: int) -> bool:
+    """Whether the file holds more than blank lines or zero padding after byte ``end``."""
+    try:
+        stream.seek(end)
+        rest = stream.read(65536)
+    except Exception:  # noqa: BLE001 - an unseekable stream: nothing more can be learned
+        return False
+    return bool(rest.strip(b"\r\n\t \0"))
+
+
+def _at_eof(stream) -> bool:
+    """Whether the file has no bytes left (warcio reads ahead, so a header cut by the end of the
+    file has left the stream at its end); never raises."""
+    try:
+        return not stream.read(1)
+    except Exception:  # noqa: BLE001 - an unreadable stream is no evidence of a cut
+        return False
+
+
+def _cut_short(it, record, stream) -> str | None:
+    """Why a record that has been read to its end holds fewer bytes than its header declares.
+
+    ``Content-Length`` bounds the record block (warcio wraps it in a ``LimitReader``); bytes still
+    owed after reading to the end mean the file stopped inside the record. In a gzipped WARC the
+    record's gzip member must also end (its CRC trailer read): a member cut in its trailer has
+    every payload byte, but the file is still cut inside the record. A WARC record must declare its
+    length (WARC 1.1 section 5.3); one that does not and ends the file had its header cut off
+    before that value. None when complete.
+    """
+    from warcio.limitreader import LimitReader
+
+    raw = record.raw_stream
+    declared = (record.rec_headers.get_header("Content-Length") or "").strip()
+    if record.format == "warc" and not declared.isdigit() and _at_eof(stream):
+        return "header cut before its Content-Length value"
+    if isinstance(raw, LimitReader) and raw.limit > 0:
+        return f"{raw.limit} of {raw._orig_limit} declared bytes missing"
+    decompressor = getattr(it.reader, "decompressor", None) if it.reader is not None else None
+    if decompressor is not None and getattr(decompressor, "eof", True) is False:
+        return "gzip member ends before its trailer"
+    return None
 
 
 def _error_reason(e: Exception) -> str:
@@ -305,71 +385,36 @@ def _error_reason(e: Exception) -> str:
     return "corrupt_record"
 
 
-def _handle_record(path, it, record, cfg: WarcConfig, count: CountFn):
-    """Returns (HtmlRecord | ImageRecord | None, RawRecord). Exactly one outcome is counted."""
+def _handle_record(path, it, record, cfg: WarcConfig, count: CountFn, stream):
+    """Returns (HtmlRecord | ImageRecord | None, RawRecord, why the record is cut or None).
+
+    Exactly one outcome is counted. A record cut short by the end of the file is the error
+    ``truncated_record`` whatever it would otherwise have become: its payload is a prefix that
+    parses as a shorter page, and passing it on would hide the damage.
+    """
+    kind, reason, body, ctype = _route(record, cfg)
+    it.read_to_end(record)
+    offset, length = it.get_record_offset(), it.get_record_length()
     warc_type = (record.rec_type or "").lower()
     url = normalise_target_uri(record.rec_headers.get_header("WARC-Target-URI"))
-    status = _status_of(record)
-    ctype = _content_type_of(record)
-    declared = _declared_length(record)
-
-    def finish(reason_kind: str | None, reason: str | None, payload=None):
-        it.read_to_end(record)
-        offset, length = it.get_record_offset(), it.get_record_length()
-        raw = RawRecord(warc_type, url, status, ctype, declared, _provenance(path, record, offset, length))
-        if reason_kind is not None:
-            count(f"{STAGE}/{reason_kind}:{reason}")
-        return raw
-
-    if warc_type in SKIPPED_TYPES:
-        return None, finish("skipped", warc_type)
-    if warc_type not in ("response", "resource"):
-        return None, finish("skipped", "other_record_type")
-    if warc_type == "response" and record.http_headers is None:
-        # a response that is not HTTP (dns:, whois:, ftp listings) holds no page for us
-        return None, finish("skipped", "not_http")
-    status_reason = classify_status(status)
-    if status_reason:
-        return None, finish("skipped", status_reason)
-
-    is_html = ctype in HTML_TYPES
-    is_image = ctype.startswith("image/")
-    if not (is_html or is_image or ctype in SNIFF_TYPES):
-        return None, finish("skipped", "other_content_type")
-    limit = cfg.max_record_bytes if not is_image else cfg.max_image_record_bytes
-    if declared > 4 * limit:  # a cheap early check; compressed payloads are capped after reading
-        return None, finish("skipped", "too_large")
-    if is_image and not cfg.keep_images:
-        return None, finish("skipped", "image_not_kept")
-
-    try:
-        body = _read_body(record, limit)
-    except Exception:
-        # A Content-Encoding or chunking that does not decode: the payload is unusable.
-        return None, finish("error", "bad_content_encoding")
-    if len(body) > limit:
-        return None, finish("skipped", "too_large")
-    if not body:
-        return None, finish("skipped", "empty_payload")
-
-    if not (is_html or is_image):  # header missing or generic: sniff the bytes
-        sniffed = sniff_image_type(body[:16])
-        if sniffed:
-            is_image, ctype = True, sniffed
-        elif looks_like_html(body):
-            is_html, ctype = True, "text/html"
-        else:
-            return None, finish("skipped", "other_content_type")
-    elif is_html:
-        sniffed = sniff_image_type(body[:16])
-        if sniffed:  # image bytes labelled text/html
-            is_html, is_image, ctype = False, True, sniffed
-
-    raw = finish(None, None)
+    raw = RawRecord(warc_type, url, _status_of(record), _content_type_of(record), _declared_length(record),
+                    _provenance(path, record, offset, length))
+    cut = _cut_short(it, record, stream)
+    if cut:
+        count(f"{STAGE}/error:truncated_record")
+        return None, raw, cut
+    if kind is not None:
+        count(f"{STAGE}/{kind}:{reason}")
+        return None, raw, None
     prov = raw.provenance
-    if is_image:
+    flag = (record.rec_headers.get_header("WARC-Truncated") or "").strip().lower()
+    if flag:
+        # Common Crawl stores at most 1 MiB of payload and says so here; such a page is kept
+        # (its start, where the content usually is, parses) and the flag is counted.
+        count(f"{STAGE}/warc_truncated:{_flag_reason(flag)}")
+    if ctype.startswith("image/"):
         count(f"{STAGE}/images")
-        return ImageRecord(url=url, body=body, content_type=ctype, provenance=prov), raw
+        return ImageRecord(url=url, body=body, content_type=ctype, provenance=prov), raw, None
     count(f"{STAGE}/pages")
     headers = {}
     if record.http_headers is not None:
@@ -378,6 +423,74 @@ def _handle_record(path, it, record, cfg: WarcConfig, count: CountFn):
     elif record.rec_headers.get_header("Content-Type"):
         headers["content-type"] = record.rec_headers.get_header("Content-Type")
     return (
-        HtmlRecord(url=url, body=body, status=status, content_type=ctype, http_headers=headers, provenance=prov),
+        HtmlRecord(url=url, body=body, status=raw.status, content_type=ctype, http_headers=headers, provenance=prov),
         raw,
+        None,
     )
+
+
+_FLAG_REASONS = ("length", "time", "disconnect", "unspecified")
+
+
+def _flag_reason(flag: str) -> str:
+    """WARC 1.1 section 5.13 names four ``WARC-Truncated`` reasons; anything else is ``other``."""
+    return flag if flag in _FLAG_REASONS else "other"
+
+
+def _route(record, cfg: WarcConfig) -> tuple[str | None, str | None, bytes | None, str]:
+    """Where a record goes, decided from its headers and (for candidates) its payload.
+
+    Returns ``(kind, reason, None, ctype)`` for a skip or error (``kind`` "skipped"/"error"), or
+    ``(None, None, body, ctype)`` for a page (``ctype`` text/html or application/xhtml+xml) or an
+    image (``ctype`` image/*). Nothing is counted here: the caller first checks the record is whole.
+    """
+    warc_type = (record.rec_type or "").lower()
+    ctype = _content_type_of(record)
+
+    if warc_type in SKIPPED_TYPES:
+        return "skipped", warc_type, None, ctype
+    if warc_type not in ("response", "resource"):
+        return "skipped", "other_record_type", None, ctype
+    if warc_type == "response" and record.http_headers is None:
+        # a response that is not HTTP (dns:, whois:, ftp listings) holds no page for us
+        return "skipped", "not_http", None, ctype
+    status_reason = classify_status(_status_of(record))
+    if status_reason:
+        return "skipped", status_reason, None, ctype
+
+    is_html = ctype in HTML_TYPES
+    is_image = ctype.startswith("image/")
+    if not (is_html or is_image or ctype in SNIFF_TYPES):
+        return "skipped", "other_content_type", None, ctype
+    limit = cfg.max_record_bytes if not is_image else cfg.max_image_record_bytes
+    if _declared_length(record) > 4 * limit:  # a cheap early check; compressed payloads are capped after reading
+        return "skipped", "too_large", None, ctype
+    if is_image and not cfg.keep_images:
+        return "skipped", "image_not_kept", None, ctype
+
+    try:
+        body = _read_body(record, limit)
+    except Exception:
+        # A Content-Encoding or chunking that does not decode: the payload is unusable.
+        return "error", "bad_content_encoding", None, ctype
+    if len(body) > limit:
+        return "skipped", "too_large", None, ctype
+    if not body:
+        return "skipped", "empty_payload", None, ctype
+
+    if not (is_html or is_image):  # header missing or generic: sniff the bytes
+        sniffed = sniff_image_type(body[:16])
+        if sniffed:
+            is_image, ctype = True, sniffed
+        elif looks_like_html(body):
+            is_html, ctype = True, "text/html"
+        else:
+            return "skipped", "other_content_type", None, ctype
+    elif is_html:
+        sniffed = sniff_image_type(body[:16])
+        if sniffed:  # image bytes labelled text/html
+            is_html, is_image, ctype = False, True, sniffed
+    if is_image and (record.rec_headers.get_header("WARC-Truncated") or "").strip():
+        # a cut image never decodes whole; a partial decode would be half an image
+        return "skipped", "truncated_image", None, ctype
+    return None, None, body, ctype

@@ -18,19 +18,15 @@ import json
 import os
 from typing import Any
 
+from mmcorpus.images.formats import sniff_image
 from mmcorpus.shards.reader import Dataset, decode_json, ignore, iter_samples
 
 KEY_SAFE = frozenset("0123456789abcdefghijklmnopqrstuvwxyz_-")
-_SIG = ((b"\xff\xd8\xff", "jpg", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "png", "image/png"),
-        (b"GIF8", "gif", "image/gif"), (b"RIFF", "webp", "image/webp"))
 
 
 def sniff(data: bytes) -> tuple[str, str]:
     """(file extension, MIME type) from an image's first bytes; ("bin", octet-stream) if unknown."""
-    for sig, ext, mime in _SIG:
-        if data.startswith(sig):
-            return ext, mime
-    return "bin", "application/octet-stream"
+    return sniff_image(data[:16]) or ("bin", "application/octet-stream")
 
 
 def sample_images(set_name: str, sample: dict[str, Any]) -> list[dict[str, Any]]:
