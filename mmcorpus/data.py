@@ -1,6 +1,6 @@
 """The records that flow through mmcorpus, as plain dataclasses.
 
-Everything here is pure data: no Beam, no I/O. The shapes follow ../docs/output-format.md and the
+Everything here is pure data: no Beam, no I/O. The shapes follow docs/output-format.md and the
 JSON Schemas in ``schemas/``; ``to_json`` methods produce exactly what the schemas validate.
 
 A :class:`Document` is OBELICS-style interleaved: ``texts`` and ``images`` are parallel lists of
@@ -173,7 +173,7 @@ class Document:
 def stable_key(*parts: str, length: int = 20) -> str:
     """A key in ``[0-9a-f]`` (a subset of the shard key alphabet ``[0-9a-z_-]``), stable across runs.
 
-    Keys must be deterministic (ARCHITECTURE.md: keys are stable across reruns) and must not
+    Keys must be deterministic (docs/architecture.md: keys are stable across reruns) and must not
     contain dots, which webdataset treats as the key/extension separator.
     """
     h = hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"), digest_size=16)

@@ -1,7 +1,7 @@
 """Counting: the ledger every stage writes into, and the one place its balance is computed.
 
 Every record read ends in exactly one place: an output, a drop with a named reason, or an error
-with a named reason (ARCHITECTURE.md, "Accounting"). Stages report through a ``count(name, n=1)``
+with a named reason (docs/architecture.md, "Accounting"). Stages report through a ``count(name, n=1)``
 callback (the TFDS C4 ``counter_inc_fn`` pattern), so the same pure function counts into a
 :class:`Ledger` locally and into Beam ``Metrics`` counters in a pipeline.
 

@@ -1,4 +1,4 @@
-"""The ``mmcorpus`` command line: one sub-command per tool, each in ``mmcorpus/commands/``.
+"""The ``mmcorpus`` command line: one sub-command per tool, each in its own module of ``mmcorpus/cli/``.
 
 Command modules are imported only when their command runs, so ``mmcorpus --help`` is instant
 and a command never pays for another's heavy imports (Beam, PIL, fastText).
@@ -13,8 +13,8 @@ import sys
 
 from mmcorpus import __version__
 
-# name -> (module, one-line help). Later commands (run, images, inspect, show, view, validate,
-# train) register here as they land.
+# name -> (module, one-line help). A new command is a module in mmcorpus/cli/ with
+# add_arguments(parser) and run(args), and one line here.
 COMMANDS: dict[str, tuple[str, str]] = {
     "warc-stats": ("mmcorpus.cli.warc_stats", "count WARC records by type, HTTP status and content type"),
     "run": ("mmcorpus.cli.run", "the whole job: WARC files to interleaved/, pairs/, text/ shards (Beam)"),
@@ -23,6 +23,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "show": ("mmcorpus.cli.show", "print one sample as the model sees it (and save its images)"),
     "view": ("mmcorpus.cli.view", "write a static, self-contained HTML gallery of sampled documents and pairs"),
     "validate": ("mmcorpus.cli.validate", "check shards: tar integrity, keys, schemas, images, indexes, manifest"),
+    "train": ("mmcorpus.cli.train", "train the reference KOSMOS-style model on a run's three shard sets"),
+    "train-tokenizer": ("mmcorpus.cli.train_tokenizer", "learn a byte-level BPE tokenizer from a run's text"),
 }
 
 

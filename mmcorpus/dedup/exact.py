@@ -1,7 +1,7 @@
 """Exact deduplication rules: which copy of a page survives.
 
 * URL dedup: the same normalised URL crawled more than once keeps the newest capture
-  (ARCHITECTURE.md: "newest fetch wins"); ties are broken by document id so every runner and
+  (docs/architecture.md: "newest fetch wins"); ties are broken by document id so every runner and
   every retry picks the same one.
 * Exact-text dedup: documents whose normalised text (case-folded, whitespace collapsed) is
   identical keep one copy, the one with the smallest (url, id), again for determinism. C4 and

@@ -8,7 +8,7 @@ documents that only have one image". Here:
   later image slots entirely; the text blocks around them stay, in order.
 * :func:`keep_single_image_document` decides which single-image documents survive with a hash of
   ``(seed, document id)`` instead of a random generator, so reruns, Beam retries and different
-  runners keep exactly the same subset (ARCHITECTURE.md, "Determinism").
+  runners keep exactly the same subset (docs/architecture.md, "Determinism").
 
 Documents with no image pass through untouched: they are routed to the text-only set later.
 """

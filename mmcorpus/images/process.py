@@ -8,7 +8,7 @@ Rules and their sources:
   (``bad_aspect_ratio``); OBELICS (Laurençon et al., 2023, section 3.2) uses a ratio of 3.
 * Pixel cap: PIL's own decompression-bomb threshold (``Image.MAX_IMAGE_PIXELS``, 89.5 MP).
 
-Safety (ARCHITECTURE.md, "Safety"): the byte count is capped before parsing; the file is opened
+Safety (docs/architecture.md, "Safety"): the byte count is capped before parsing; the file is opened
 lazily and its *declared* size is checked against ``cfg.max_pixels`` before any pixel is decoded,
 so a decompression bomb is a counted drop ``decompression_bomb`` and never decoded. PIL's global
 ``Image.MAX_IMAGE_PIXELS`` and ``ImageFile.LOAD_TRUNCATED_IMAGES`` are left untouched; PIL's own

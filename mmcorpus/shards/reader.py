@@ -7,7 +7,7 @@ parameter: ``handler`` gets each :class:`ShardError` and returns True to go on, 
 the default :func:`reraise` raises.
 
 Tar member names come from files anyone could have written, so they are untrusted
-(ARCHITECTURE.md, "Safety"): members are read into memory and never extracted; absolute names,
+(docs/architecture.md, "Safety"): members are read into memory and never extracted; absolute names,
 ``..`` components, backslashes and control characters are reported as ``unsafe_member`` and
 skipped, as are links and anything that is not a regular file (``non_file_member``). A tar that
 ends early (data cut short, or no end-of-archive blocks) is reported as ``truncated_tar``.

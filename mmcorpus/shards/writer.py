@@ -7,7 +7,7 @@ holding members ``{key}.{ext}``, one sample per ``__key__`` (names and key rule:
 row per sample (key, shard, byte offset and size of the sample in the tar, plus the caller's
 ``index_row``).
 
-Guarantees (ARCHITECTURE.md, "Shards" and "Determinism"):
+Guarantees (docs/architecture.md, "Shards" and "Determinism"):
 
 * Atomic: a shard is written to ``.{name}.tmp-{pid}`` in the same directory and ``os.replace``d
   when complete; the parquet index is published before its tar, so a finished-looking tar always

@@ -3,8 +3,8 @@
 Each check yields :class:`Finding`\\ s with a stable snake_case ``kind``; an empty list means valid.
 
 * tar integrity: cut-off data or a missing end-of-archive marker (``truncated_tar``), unsafe or
-  non-file members (names are untrusted, ARCHITECTURE.md "Safety"; see :mod:`mmcorpus.shards.reader`);
-* keys (ARCHITECTURE.md "Keys"): ``^[0-9a-z_-]+$``, no dots, unique across the set;
+  non-file members (names are untrusted, docs/architecture.md "Safety"; see :mod:`mmcorpus.shards.reader`);
+* keys (docs/architecture.md "Keys"): ``^[0-9a-z_-]+$``, no dots, unique across the set;
 * members complete per layout (:mod:`mmcorpus.shards.layout`): interleaved ``json`` + ``images.npy``,
   pairs ``jpg`` + ``txt`` + ``json`` (img2dataset/LAION), text ``txt`` + ``json``;
 * every ``.json`` against its schema in ``schemas/`` (document.v1 plus the parallel-list rule,
@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import re
 import warnings
 from collections import Counter
 from dataclasses import asdict, dataclass
