@@ -23,6 +23,7 @@ import os
 from pathlib import Path
 
 from mmcorpus.errors import UserError
+from mmcorpus.io.fs import is_remote as is_url
 
 WARC_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz", ".warc.bz2")
 PATHS_SUFFIXES = (".paths", ".paths.gz", ".paths.txt")
@@ -32,10 +33,6 @@ log = logging.getLogger(__name__)
 
 class InputError(UserError):
     """An input that cannot be used; the message names it and says why."""
-
-
-def is_url(path: str) -> bool:
-    return "://" in path and not path.startswith("file://")
 
 
 def _strip_file_scheme(path: str) -> str:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mmcorpus.errors import UserError
+from mmcorpus.io.fs import is_remote
 from mmcorpus.shards.layout import SETS, SHARD_RE
 
 _BLOCK = tarfile.BLOCKSIZE
@@ -216,7 +217,7 @@ def open_dataset(path: str) -> Dataset:
     import fsspec
 
     fs, p = fsspec.core.url_to_fs(path)
-    remote = "://" in path and not path.startswith("file://")
+    remote = is_remote(path)
 
     def url_of(q: str) -> str:
         return fs.unstrip_protocol(q) if remote else q
