@@ -11,7 +11,7 @@ import importlib.util
 from pathlib import Path
 
 import pytest
-from conftest import REPO, SHARED_DATA
+from conftest import REPO, SHARED_DATA, shared
 
 from mmcorpus.config import Config, ExtractConfig
 from mmcorpus.data import HtmlRecord
@@ -32,9 +32,7 @@ def _bench(name: str):
 
 
 def _need(path: Path) -> Path:
-    if not path.exists():
-        pytest.skip(f"real data not found at {path}")
-    return path
+    return shared(*path.relative_to(SHARED).parts)
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import pickle
 import re
 
 import pytest
-from conftest import SHARED_DATA
+from conftest import SHARED_DATA, shared
 
 from mmcorpus.config import LanguageConfig
 from mmcorpus.data import Document, Provenance
@@ -106,9 +106,7 @@ def test_missing_model_path_is_a_clear_error(tmp_path):
 
 @pytest.mark.realdata
 def test_readability_pages_declared_english_are_english(ident):
-    pages = SHARED / "extraction-readability-testpages" / "test" / "test-pages"
-    if not pages.is_dir():
-        pytest.skip(f"shared data not found at {pages}")
+    pages = shared("extraction-readability-testpages", "test", "test-pages")
     cfg = LanguageConfig()
     n = kept = 0
     for meta_path in sorted(pages.glob("*/expected-metadata.json")):

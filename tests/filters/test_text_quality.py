@@ -7,7 +7,7 @@ import re
 from collections import Counter
 
 import pytest
-from conftest import SHARED_DATA
+from conftest import SHARED_DATA, shared
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -172,9 +172,7 @@ def test_ngram_metrics_match_reference(words, n):
 
 @pytest.mark.realdata
 def test_real_english_articles_mostly_pass():
-    pages = SHARED / "extraction-readability-testpages" / "test" / "test-pages"
-    if not pages.is_dir():
-        pytest.skip(f"shared data not found at {pages}")
+    pages = shared("extraction-readability-testpages", "test", "test-pages")
     n = kept = 0
     for meta_path in sorted(pages.glob("*/expected-metadata.json")):
         if not (json.loads(meta_path.read_text()).get("lang") or "").lower().startswith("en"):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import SHARED_DATA
+from conftest import SHARED_DATA, shared
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
@@ -20,10 +20,7 @@ IMAGE_DIRS = ["images-pillow-testimages", "images-scikit-image", "images-web-fro
 
 
 def need_shared(sub: str) -> Path:
-    p = SHARED / sub
-    if not p.is_dir():
-        pytest.skip(f"shared test data not present: {p}")
-    return p
+    return shared(sub)
 
 
 def encode(im: Image.Image, fmt: str = "PNG", **kw) -> bytes:
