@@ -13,19 +13,32 @@ Three sets, each scored in its own ground truth's convention:
   its figures in place*): token precision/recall/F1 against the text of ``expected.html``,
   averaged per page. A figure's caption is part of that text, and our documents carry it on the
   image (``ImageRef.caption``), so the scored text is the document in order: text blocks and, at
-  each image, its caption. Images: recall of ``expected.html``'s ``<img>`` (one of its URLs,
-  compared without query string, appears among ours), over all of them and over those not
-  declared smaller than 64 px (KOSMOS-1 drops those anyway); and the share of our images that
-  are none of expected.html's.
+  each image, its caption. Images: recall of ``expected.html``'s ``<img>``, found when one of its
+  URLs (src, srcset, lazy attributes) is one of the candidate URLs of one of our images
+  (``ImageRef.urls``: the same element's src, srcset and lazy attributes; compared without query
+  string), over all of them and over those not declared smaller than 64 px (KOSMOS-1 drops those
+  anyway); and the share of our images none of whose candidates is one of expected.html's.
 * goose3's content tests (51 pages with ``cleaned_text``, the opening of the article): share of
   pages whose first 200 normalised characters appear in the output, and token recall.
+* WCXB's dev split (``extraction-wcxb-dev``, 1,310 pages of 7 types): WCXB's own word-level F1
+  (``evaluate.py``: lower-cased word tokens, multiset overlap, averaged per page; an empty
+  ground truth scores 1 for empty output), overall and per page type, and extraction speed
+  (CPU seconds of this process over the pages in memory, one core). Our text is the document's
+  text blocks, as for trafilatura's set. rs-trafilatura (wheels for Python >= 3.12 only) runs as
+  a yardstick in its own interpreter (``--py312``, see ``wcxb_yardstick.py``), never imported here.
+
+    python3.12 -m venv /tmp/bench312 && /tmp/bench312/bin/pip install rs-trafilatura
+    python benchmarks/extraction_quality.py --py312 /tmp/bench312/bin/python
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import re
+import resource
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -54,8 +67,9 @@ def mm_doc(url: str, body: bytes, cfg: ExtractConfig):
     return doc
 
 
-def mm_text(url: str, body: bytes, cfg: ExtractConfig, captions: bool = False) -> tuple[str, list[str]]:
-    """The document's text (with image captions in place if ``captions``) and its image URLs."""
+def mm_text(url: str, body: bytes, cfg: ExtractConfig, captions: bool = False) -> tuple[str, list[list[str]]]:
+    """The document's text (with image captions in place if ``captions``) and, per image, its
+    candidate URLs (``ImageRef.urls``: src, srcset, lazy attributes; best first)."""
     doc = mm_doc(url, body, cfg)
     if doc is None:
         return "", []
@@ -65,7 +79,7 @@ def mm_text(url: str, body: bytes, cfg: ExtractConfig, captions: bool = False) -
             parts.append(t)
         elif captions and img.caption:
             parts.append(img.caption)
-    return "\n".join(parts), [i.url for i in doc.image_refs]
+    return "\n".join(parts), [i.urls for i in doc.image_refs]
 
 
 def traf_text(url: str, body: bytes) -> str:
@@ -150,6 +164,8 @@ def expected_text_and_images(expected: bytes) -> tuple[str, list[tuple[set[str],
     is declared smaller than 64 px."""
     from selectolax.lexbor import LexborHTMLParser
 
+    from mmcorpus.extract.image_urls import parse_srcset
+
     tree = LexborHTMLParser(expected.decode("utf-8", "replace"))
     text = tree.body.text(separator=" ") if tree.body else ""
     imgs = []
@@ -159,10 +175,9 @@ def expected_text_and_images(expected: bytes) -> tuple[str, list[tuple[set[str],
             v = img.attributes.get(attr)
             if v and not v.startswith("data:"):
                 urls.add(_url_key(urljoin(FAKE_URL, v.strip())))
-        for attr in ("srcset", "data-srcset"):
-            for cand in (img.attributes.get(attr) or "").split(","):
-                if cand.split():
-                    urls.add(_url_key(urljoin(FAKE_URL, cand.split()[0])))
+        for attr in ("srcset", "data-srcset"):  # the HTML spec's parse: commas inside URLs stay
+            for cand, _ in parse_srcset(img.attributes.get(attr)):
+                urls.add(_url_key(urljoin(FAKE_URL, cand)))
         if urls:
             imgs.append((urls, _declared_small(img)))
     return text, imgs
@@ -188,7 +203,9 @@ def readability_scores(cases, extract, with_images: bool) -> dict[str, float]:
         rs.append(r)
         fs.append(f)
         if with_images:
-            ours = {_url_key(u) for u in imgs}
+            # one of our images is a list of its candidate URLs (a bare URL from another extractor)
+            imgs = [[u] if isinstance(u, str) else u for u in imgs]
+            ours = {_url_key(u) for cands in imgs for u in cands}
             every = set().union(*(g for g, _ in gold_imgs)) if gold_imgs else set()
             for keys, small in gold_imgs:
                 hit = bool(keys & ours)
@@ -198,7 +215,7 @@ def readability_scores(cases, extract, with_images: bool) -> dict[str, float]:
                     n_big += 1
                     n_big_found += hit
             n_ours += len(imgs)
-            n_extra += sum(1 for u in imgs if _url_key(u) not in every)
+            n_extra += sum(1 for cands in imgs if not any(_url_key(u) in every for u in cands))
     out = {"precision": sum(ps) / len(ps), "recall": sum(rs) / len(rs), "f1": sum(fs) / len(fs)}
     if with_images:
         out["image_recall"] = n_found / max(1, n_exp)
@@ -216,11 +233,79 @@ def goose_scores(cases, extract) -> dict[str, float]:
     return {"opening_found": found / len(cases), "token_recall": sum(recalls) / len(recalls)}
 
 
+WCXB_TYPES = ("article", "forum", "product", "collection", "listing", "documentation", "service")
+
+
+def load_wcxb(data: Path):
+    """``(id, url, html bytes, gold main_content, page type)`` of WCXB's dev pages."""
+    base = data / "extraction-wcxb-dev" / "dev"
+    pages = []
+    for gt in sorted((base / "ground-truth").glob("*.json")):
+        item = json.loads(gt.read_text())
+        truth = item.get("ground_truth")
+        html = base / "html" / f"{gt.stem}.html.gz"
+        if not isinstance(truth, dict) or not html.exists():
+            continue
+        pt = (item.get("_internal") or {}).get("page_type", {})
+        pt = pt.get("primary", "article") if isinstance(pt, dict) else (pt or "article")
+        pages.append((gt.stem, item.get("url") or "http://example.com/", gzip.decompress(html.read_bytes()),
+                      truth.get("main_content") or "", "collection" if pt == "category" else pt))
+    return pages
+
+
+def wcxb_f1(pred: str, gold: str) -> float:
+    """WCXB's ``word_f1`` (evaluate.py): an empty gold scores 1 for empty output, else 0."""
+    p_tok, g_tok = _WORD.findall(pred.lower()), _WORD.findall(gold.lower())
+    if not g_tok:
+        return 1.0 if not p_tok else 0.0
+    if not p_tok:
+        return 0.0
+    common = sum((Counter(p_tok) & Counter(g_tok)).values())
+    p, r = common / len(p_tok), common / len(g_tok)
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def wcxb_scores(pages, preds: dict[str, str], cpu_seconds: float) -> dict[str, float]:
+    """Mean word F1 overall and per page type, and docs/s per core."""
+    by_type: dict[str, list[float]] = {}
+    for fid, _url, _body, gold, pt in pages:
+        by_type.setdefault(pt, []).append(wcxb_f1(preds.get(fid, ""), gold))
+    every = [f for fs in by_type.values() for f in fs]
+    out = {"all": sum(every) / len(every)}
+    out.update({t: sum(fs) / len(fs) for t, fs in by_type.items()})
+    out["docs_per_s"] = len(pages) / cpu_seconds if cpu_seconds else 0.0
+    return out
+
+
+def wcxb_run(pages, extract) -> tuple[dict[str, str], float]:
+    """Predictions of ``extract(url, body)`` and the CPU seconds they took (pages in memory)."""
+    preds = {}
+    t0 = time.process_time()
+    for fid, url, body, _gold, _pt in pages:
+        preds[fid] = extract(url, body)
+    return preds, time.process_time() - t0
+
+
+def wcxb_yardstick(python: str, tool: str, data: Path) -> tuple[dict[str, str], float, str] | None:
+    """Run ``wcxb_yardstick.py`` under another interpreter; None (with a note) if it cannot run."""
+    script = Path(__file__).with_name("wcxb_yardstick.py")
+    try:
+        res = subprocess.run([python, str(script), tool, str(data / "extraction-wcxb-dev")],
+                             capture_output=True, text=True, check=True, timeout=3600)
+        out = json.loads(res.stdout)
+    except (OSError, subprocess.SubprocessError, ValueError) as e:
+        print(f"{tool} not run ({python}): {e}", file=sys.stderr)
+        return None
+    return out["preds"], out["cpu_seconds"], out["version"]
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--no-trafilatura", action="store_true")
     ap.add_argument("--json", type=Path, help="also write the scores here")
+    ap.add_argument("--py312", help="a Python >= 3.12 with rs-trafilatura installed, for the WCXB yardstick")
+    ap.add_argument("--no-wcxb", action="store_true", help="skip WCXB's 1,310 dev pages")
     args = ap.parse_args(argv)
     if not args.data.exists():
         print(f"no data at {args.data}", file=sys.stderr)
@@ -253,9 +338,37 @@ def main(argv=None) -> int:
     print(f"\nmmcorpus images on Readability's pages: recall {d['image_recall']:.3f} of all expected <img>, "
           f"{d['image_recall_64px']:.3f} of those not declared under {MIN_SIDE} px; "
           f"{d['extra_image_share']:.3f} of ours are not in expected.html")
+    if not args.no_wcxb and (args.data / "extraction-wcxb-dev").exists():
+        rows["wcxb"] = wcxb_table(args, cfg)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
     return 0
+
+
+def wcxb_table(args, cfg: ExtractConfig) -> dict:
+    wcxb = load_wcxb(args.data)
+    runs = {"mmcorpus": wcxb_run(wcxb, lambda u, b: mm_text(u, b, cfg)[0])}
+    peak_mm = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if not args.no_trafilatura:
+        runs["trafilatura"] = wcxb_run(wcxb, traf_text)
+    if args.py312:
+        res = wcxb_yardstick(args.py312, "rs-trafilatura", args.data)
+        if res is not None:
+            runs[f"rs-trafilatura {res[2]}"] = res[:2]
+    scores = {name: wcxb_scores(wcxb, preds, cpu) for name, (preds, cpu) in runs.items()}
+    print(f"\nWCXB dev: {len(wcxb)} pages, word F1 (WCXB's evaluate.py), extraction only, CPU time, one core\n")
+    print("| system | all | " + " | ".join(f"{t} ({sum(1 for p in wcxb if p[4] == t)})" for t in WCXB_TYPES)
+          + " | docs/s |")
+    print("|---" * (len(WCXB_TYPES) + 3) + "|")
+    for name, sc in scores.items():
+        print(f"| {name} | {sc['all']:.3f} | " + " | ".join(f"{sc.get(t, 0.0):.3f}" for t in WCXB_TYPES)
+              + f" | {sc['docs_per_s']:.1f} |")
+    base = scores["mmcorpus"]["docs_per_s"]
+    for name, sc in scores.items():
+        if name != "mmcorpus" and sc["docs_per_s"]:
+            print(f"mmcorpus / {name} speed: {base / sc['docs_per_s']:.1f}x")
+    print(f"peak RSS after the mmcorpus run: {peak_mm:.0f} MB")
+    return scores
 
 
 if __name__ == "__main__":

@@ -56,6 +56,10 @@ class ExtractConfig:
     # Open-minus-closed tag count above which a page is dropped as too_deep before parsing: Lexbor's
     # tree builder costs O(depth^2) (100,000 nested <div> take ~24 s); real pages stay below ~600.
     max_nesting_estimate: int = 5_000
+    # Pre-scan (mmcorpus/extract/prescan.py): Lexbor is quadratic in the distinct attributes of one
+    # element (200,000 on one <div>: 178 s) and in the <option>s of one <select> (20,000: 1.4 s).
+    max_attributes_per_tag: int = 256  # more distinct attribute names on one element: too_many_attributes
+    max_select_options: int = 5_000  # sum over selects of options^2 above this squared: too_many_options
 
 
 @dataclass
@@ -94,6 +98,8 @@ class TextFilterConfig:
     )
     # Gopher repetition rules (appendix A, "repetition removal", table A1); keys are n as strings
     max_dup_line_ratio: float = 0.3  # share of lines that repeat an earlier line
+    # lines shorter than this (labels such as "Reply", "Winner") are not counted by max_dup_line_ratio
+    dup_line_min_chars: int = 30
     max_dup_para_ratio: float = 0.3  # share of paragraphs that repeat an earlier paragraph
     max_dup_line_char_ratio: float = 0.2  # share of characters in repeated lines
     max_dup_para_char_ratio: float = 0.2  # share of characters in repeated paragraphs
@@ -115,6 +121,10 @@ class ImageConfig:
     min_side: int = 64  # KOSMOS-1: images under 64x64 are dropped
     max_pixels: int = 89_478_485  # PIL's own decompression-bomb threshold
     max_bytes: int = 20_000_000  # input cap before parsing (img2dataset-style per-image byte cap)
+    # Decoded size (pixels x bands x bytes per sample, after JPEG's reduced decode) above which an
+    # image is refused before decoding (too_many_decoded_bytes): a 195 KB 16-bit PNG of 9400x9400
+    # decodes to 177 MB; the peak memory of one image stays within a few times this.
+    max_decoded_bytes: int = 128_000_000
     # KOSMOS-1 drops single-coloured images; per-channel std dev (0-255) at or below this counts
     # as single-coloured (JPEG noise on a flat fill stays under 1; see mmcorpus/images.py)
     single_colour_max_std: float = 2.0
@@ -136,6 +146,7 @@ class DedupConfig:
     url: bool = True  # one document per normalised URL: the newest capture wins
     exact_text: bool = True  # one document per exact text (case and whitespace folded)
     max_image_url_pages: int = 10  # image URLs on more pages than this are logos/ads
+    image_phash_distance: int = 10  # pHash bits within which two images are near-duplicates (-1: off)
 
 
 @dataclass
@@ -146,17 +157,18 @@ class NearDedupConfig:
     shingle_size: int = 5  # words per shingle (FineWeb: 5)
     bands: int = 14  # LSH bands; a pair is a candidate when one band's rows all agree (FineWeb: 14)
     rows: int = 8  # hashes per band; S-curve 1-(1-s^rows)^bands, steepest near (1/bands)^(1/rows) = 0.72
-    threshold: float = 0.7  # candidates are joined when their estimated Jaccard is at least this; 0 joins all
+    threshold: float = 0.7  # estimated Jaccard to join a candidate pair and to drop a copy of the kept one; 0: all
     within_run: bool = True  # dedupe the run against itself (False: only against the runs in `against`)
     against: list[str] = field(default_factory=list)  # earlier output folders to dedupe against (--dedupe-against)
     max_rounds: int = 6  # label-propagation rounds (with pointer jumping) that find the clusters
     rows_per_file: int = 200_000  # rows per OUT/dedupe/ signatures and audit file
+    repeated_paragraph_pages: int = 0  # >0: text blocks on this many pages of one site are removed first; 0 = off
 
 
 @dataclass
 class DownloadConfig:
-    # Images not found in the WARCs are downloaded with img2dataset behind the URL guard
-    # (docs/images.md). Off by default; `mmcorpus run --fetch-images` turns it on.
+    """Images the WARCs do not hold, downloaded with img2dataset behind the URL guard (docs/images.md)."""
+
     enabled: bool = False  # download images the WARCs do not hold (--fetch-images)
     timeout: float = 10.0  # seconds per socket operation (img2dataset's timeout)
     total_timeout: float = 30.0  # seconds for one image from request to last byte (slow-drip bodies)
@@ -166,6 +178,7 @@ class DownloadConfig:
     per_host: int = 4  # at most this many downloads from one host at a time, per worker process
     max_bytes: int = 10_000_000  # byte cap per image, enforced while the body streams in
     max_redirects: int = 5  # redirects followed per image (each one guarded)
+    # User-Agent of every image request: names the toolkit and where to read about it
     user_agent: str = "mmcorpus/0.1 (+https://github.com/mmcorpus/mmcorpus; research image dataset builder)"
     honour_x_robots_tag: bool = True  # skip images served with X-Robots-Tag noai/noimageai/noindex/noimageindex
     allow_private_networks: bool = False  # let the guard connect to loopback/private addresses (tests only)
@@ -276,6 +289,13 @@ RANGES: dict[str, tuple[float | None, float | None]] = {
     "shards.max_shard_bytes": (10_240, None),
     "shards.max_shard_samples": (1, None),
     "shards.min_shards": (1, None),
+    "dedup.image_phash_distance": (-1, 64),  # -1 turns perceptual image dedupe off
+    "download.timeout": (1e-3, None),
+    "download.total_timeout": (1e-3, None),
+    "download.threads": (1, None),
+    "download.batch_size": (1, None),
+    "download.per_host": (1, None),
+    "download.max_bytes": (1, None),
 }
 
 

@@ -97,6 +97,7 @@ class Unit:
     ended: tuple[str, ...]
     stages: tuple[str, ...]
     kinds: tuple[str, ...] = ("dropped", "error")
+    of_records: bool = True  # False: not a WARC record (wanted image URLs), balanced on its own only
 
     def endings(self, ledger: Ledger) -> dict[str, int]:
         """Every counter that ends an item of this unit, with its count (zeros left out)."""
@@ -116,6 +117,11 @@ UNITS: tuple[Unit, ...] = (
     Unit("pages", entered="warc/pages", ended=("output/interleaved", "output/text"),
          stages=("extract", "language", "text", "dedup", "doc_rules", "pipeline")),
     Unit("images", entered="warc/images", ended=("image/kept",), stages=("image", "image_join")),
+    # every wanted image (a slot of the kept documents) ends in exactly one image_fetch outcome
+    Unit("image_urls", entered="image_fetch/wanted", ended=("image_fetch/found_in_warc", "image_fetch/downloaded"),
+         stages=("image_fetch",), kinds=("refused", "failed", "skipped"), of_records=False),
+    Unit("downloads", entered="image_fetch/downloaded", ended=("image_download/kept",), stages=("image_download",),
+         of_records=False),
 )
 EXTRACT_PAGES = Unit("pages", entered="warc/pages", ended=("text/kept",), stages=("extract", "language", "text"))
 
@@ -142,7 +148,8 @@ def balance(ledger: Ledger | Mapping[str, int], units: Iterable[Unit] = UNITS) -
         read = ledger.get(u.entered)
         total = sum(endings.values())
         out[u.name] = {"read": read, "outcomes": endings, "accounted": total, "balanced": read == total}
-        accounted += sum(n for name, n in endings.items() if name not in followed)
+        if u.of_records:
+            accounted += sum(n for name, n in endings.items() if name not in followed)
     read = ledger.get(units[0].entered)
     return {
         "records_read": read,

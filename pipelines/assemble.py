@@ -31,7 +31,8 @@ class AssembleFn(beam.DoFn):
         from mmcorpus.shards.assemble import assemble_document
 
         _, grouped = element
-        docs = sorted(grouped["doc"], key=lambda d: (d.provenance.warc_file, d.provenance.offset))
+        # a total order, so the survivor of duplicate records does not depend on the shuffle
+        docs = sorted(grouped["doc"], key=lambda d: (d.provenance.warc_file, d.provenance.offset, d.provenance.length))
         if not docs:  # outcomes for a document that no longer exists cannot happen; nothing to account
             return
         doc, *same_id = docs

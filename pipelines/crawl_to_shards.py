@@ -33,9 +33,10 @@ from mmcorpus.pipelines.assemble import INTERLEAVED, PAIRS, TEXT, AssembleAndRou
 from mmcorpus.pipelines.batches import DropEarlierBatches
 from mmcorpus.pipelines.dedup import Dedupe
 from mmcorpus.pipelines.extract import ExtractAndFilter
-from mmcorpus.pipelines.images import JoinImages
+from mmcorpus.pipelines.images import JoinImages, NearDuplicatePairs
 from mmcorpus.pipelines.metrics import ledger_from_result
 from mmcorpus.pipelines.near_dedup import NearDedupe
+from mmcorpus.pipelines.progress import tap
 from mmcorpus.pipelines.read import IMAGES, INPUTS, PAGES, ReadWarcs
 from mmcorpus.pipelines.write import WriteShardSet
 
@@ -62,22 +63,29 @@ def beam_options(beam_args: list[str], runner: str, workers: int) -> PipelineOpt
 
 
 def build_pipeline(p: beam.Pipeline, paths: list[str], out: str, cfg: Config, progress_dir: str | None = None,
-                   first_index: dict[str, int] | None = None, known_ids: list[str] | None = None):
+                   first_index: dict[str, int] | None = None, known_ids: list[str] | None = None,
+                   rejected_sample: int = 0):
     """Wire the stages; the last step writes the shard sets' manifest entries to OUT/_outputs.json.
 
     Each input file's outcome row goes to OUT/_inputs.json. For ``--append``, ``first_index`` gives
     each set's first shard index and ``known_ids`` the documents earlier batches wrote.
+    ``rejected_sample`` > 0 keeps that many dropped pages per reason in OUT/rejected/.
     """
     read = p | "ReadWarcs" >> ReadWarcs(paths, cfg, progress_dir)
     _ = (read[INPUTS] | "InputsToList" >> beam.combiners.ToList()
          | "WriteInputs" >> beam.Map(_write_inputs_file, out))
-    docs = read[PAGES] | "ExtractAndFilter" >> ExtractAndFilter(cfg)
+    docs = read[PAGES] | "ExtractAndFilter" >> ExtractAndFilter(cfg, f"{out}/rejected", rejected_sample)
     docs = docs | "Dedupe" >> Dedupe(cfg)
     docs = docs | "NearDedupe" >> NearDedupe(cfg, out)  # a no-op when near_dedup.enabled is false
     docs = docs | "DropEarlierBatches" >> DropEarlierBatches(known_ids or [])  # --append only
-    joined = (docs, read[IMAGES]) | "JoinImages" >> JoinImages(cfg, cfg.download.cache_dir or f"{out}/{IMAGE_CACHE}")
+    docs = tap(docs, progress_dir, "documents", "ProgressDocuments")
+    joined = (docs, read[IMAGES]) | "JoinImages" >> JoinImages(cfg, cfg.download.cache_dir or f"{out}/{IMAGE_CACHE}",
+                                                               progress_dir)
+    joined = tap(joined, progress_dir, "images", "ProgressJoined")
     routed = joined | "AssembleAndRoute" >> AssembleAndRoute(cfg)
-    pairs = routed[PAIRS] | "DedupePairs" >> DedupePairs()
+    pairs = (routed[PAIRS]
+             | "NearDuplicatePairs" >> NearDuplicatePairs(cfg.dedup.image_phash_distance)  # pHash, docs/images.md
+             | "DedupePairs" >> DedupePairs())
     results = [
         routed[INTERLEAVED] | "WriteInterleaved" >> WriteShardSet("interleaved", f"{out}/interleaved", cfg.shards,
                                    (first_index or {}).get("interleaved", 0)),
@@ -86,12 +94,17 @@ def build_pipeline(p: beam.Pipeline, paths: list[str], out: str, cfg: Config, pr
         routed[TEXT] | "WriteText" >> WriteShardSet("text", f"{out}/text", cfg.shards,
                                    (first_index or {}).get("text", 0)),
     ]
+    results = [tap(r, progress_dir, "shards", f"ProgressSet{i}", _set_progress) for i, r in enumerate(results)]
     return (
         results
         | "AllSets" >> beam.Flatten()
         | "OutputsToList" >> beam.combiners.ToList()
         | "WriteOutputs" >> beam.Map(_write_outputs_file, out)
     )
+
+
+def _set_progress(entry) -> str:
+    return f"{entry[0]}:{len(entry[1]['shards'])}"
 
 
 OUTPUTS_FILE = "_outputs.json"
@@ -170,6 +183,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     existing.add_argument("--append", action="store_true",
                           help="OUT holds a corpus: add this run as a new batch (new shards after the old ones, "
                                "one manifest for both); inputs an earlier batch read are skipped, failed ones retried")
+    parser.add_argument("--rejected-sample", type=int, default=20, metavar="N",
+                        help="keep N dropped pages per reason in OUT/rejected/ (deterministic; 0: none), "
+                             "shown by `mmcorpus view`")
     parser.add_argument("--max-failed-inputs", type=float, default=0.0, metavar="SHARE",
                         help="exit 0 even when up to this share of input files failed (0.05 = 5%%; default 0: "
                              "any failed input makes the exit status 1); failed files are listed in OUT/inputs.jsonl")
@@ -207,6 +223,8 @@ def run_with_args(args: argparse.Namespace, beam_args: list[str]) -> dict:
     cfg.download.enabled |= bool(getattr(args, "fetch_images", False))
     cfg.download.allow_private_networks |= bool(getattr(args, "allow_private_networks", False))
     cfg.download.retry_failed |= bool(getattr(args, "retry_failed_images", False))
+    if cfg.download.enabled:
+        _check_download_extra()
     out = args.output.rstrip("/")
     options = beam_options(beam_args, args.runner, max(1, args.workers))
     from apache_beam.options.pipeline_options import TestOptions
@@ -216,7 +234,8 @@ def run_with_args(args: argparse.Namespace, beam_args: list[str]) -> dict:
     state = output_dir.check_output(out, mode, dry_run=dry_run)
     out = state.out
     paths = _expand(args.inputs, cfg, dry_run)
-    output_dir.check_filesystems(paths)
+    if args.runner in LOCAL_RUNNERS and not dry_run:  # on Dataflow the workers read the inputs
+        output_dir.check_filesystems(paths)
     if dry_run:  # the runner translates the graph and submits nothing; OUT is not touched
         p = beam.Pipeline(options=options)
         build_pipeline(p, paths, out, cfg, None)
@@ -232,15 +251,19 @@ def run_with_args(args: argparse.Namespace, beam_args: list[str]) -> dict:
     known_ids = _earlier_ids(out, state.previous)
     output_dir.start_run(state)
     local = args.runner in LOCAL_RUNNERS and "://" not in out
-    watcher = _ProgressWatcher(out, len(paths), enabled=local and not args.quiet)
+    watcher = _ProgressWatcher(out, len(paths), enabled=local and not args.quiet, downloads=cfg.download.enabled)
     start = time.monotonic()
     watcher.start()
+    from mmcorpus.pipelines.options import local_interrupts
+
     try:
-        p = beam.Pipeline(options=options)
-        build_pipeline(p, paths, out, cfg, watcher.dir if watcher.enabled else None,
-                       first_index=output_dir.next_shard_indices(state.previous), known_ids=known_ids)
-        result = p.run()
-        result.wait_until_finish()
+        with local_interrupts():
+            p = beam.Pipeline(options=options)
+            build_pipeline(p, paths, out, cfg, watcher.dir if watcher.enabled else None,
+                           first_index=output_dir.next_shard_indices(state.previous), known_ids=known_ids,
+                           rejected_sample=max(0, getattr(args, "rejected_sample", 0)))
+            result = p.run()
+            result.wait_until_finish()
     except Exception as e:  # a full disk is one line, not 200 lines of worker tracebacks
         message = output_dir.disk_full_message(_error_text(e), out)
         if message:
@@ -274,6 +297,16 @@ def run_with_args(args: argparse.Namespace, beam_args: list[str]) -> dict:
     return manifest
 
 
+def _check_download_extra() -> None:
+    """--fetch-images needs img2dataset (the ``download`` extra): say so before any work."""
+    import importlib.util
+
+    if importlib.util.find_spec("img2dataset") is None:
+        from mmcorpus.errors import UserError
+
+        raise UserError("--fetch-images needs img2dataset: pip install 'mmcorpus[download]' (docs/images.md)")
+
+
 def _own_flags() -> list[str]:
     parser = argparse.ArgumentParser(add_help=False)
     add_arguments(parser)
@@ -285,7 +318,12 @@ def _expand(inputs: list[str], cfg: Config, dry_run: bool) -> list[str]:
     from mmcorpus.io.inputs import expand_inputs, is_url
 
     if not dry_run:
-        return expand_inputs(inputs, cfg.warc.common_crawl_base_url)
+        try:
+            return expand_inputs(inputs, cfg.warc.common_crawl_base_url)
+        except ImportError as e:  # a glob or list on a filesystem that is not installed (gs:// without gcsfs)
+            from mmcorpus.errors import UserError
+
+            raise UserError(f"cannot expand the inputs: {e}") from None
     local = [i for i in inputs if not is_url(i)]
     expanded = expand_inputs(local, cfg.warc.common_crawl_base_url) if local else []
     return [*expanded, *(i for i in inputs if is_url(i))]
@@ -333,12 +371,23 @@ def _read_input_rows(out: str) -> list[dict]:
 # per finished WARC into OUT/_progress/, and a thread in the launcher sums them once a second.
 
 class _ProgressWatcher:
-    def __init__(self, out: str, total_files: int, enabled: bool) -> None:
+    """One progress line per stage: files read, documents kept, documents joined with their
+    images, shard sets written. On a terminal each line is rewritten in place and ended by a
+    newline when the next stage starts; the last one ends before the summary."""
+
+    STAGES = (("read", "pages"), ("documents", "documents"), ("downloads", "images"),
+              ("images", "documents joined with images"),
+              ("shards", "sets written"))
+
+    def __init__(self, out: str, total_files: int, enabled: bool, downloads: bool = False) -> None:
+        self.stages = tuple(s for s in self.STAGES if downloads or s[0] != "downloads")  # --fetch-images only
         self.dir = os.path.join(out, "_progress")
         self.total_files = total_files
         self.enabled = enabled
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._stage = -1
+        self.progress = None
 
     def start(self) -> None:
         if not self.enabled:
@@ -347,14 +396,21 @@ class _ProgressWatcher:
 
         shutil.rmtree(self.dir, ignore_errors=True)
         os.makedirs(self.dir, exist_ok=True)
-        from mmcorpus.cli.progress import Progress
-
-        self.progress = Progress("pages", total_files=self.total_files, interval=0)
+        self._advance(0)
         self._thread = threading.Thread(target=self._loop, daemon=True)
         self._thread.start()
 
-    def _snapshot(self) -> tuple[int, dict]:
-        totals: dict[str, int] = {}
+    def _advance(self, stage: int) -> None:
+        from mmcorpus.cli.progress import Progress
+
+        if self.progress is not None:
+            self.progress.close()
+        self._stage = stage
+        name, what = self.stages[stage]
+        self.progress = Progress(what, total_files=self.total_files if name == "read" else None, interval=0)
+
+    def _snapshot(self) -> tuple[int, dict[str, dict[str, int]]]:
+        stages: dict[str, dict[str, int]] = {}
         files = 0
         for name in os.listdir(self.dir):
             if not name.endswith(".json"):
@@ -364,21 +420,46 @@ class _ProgressWatcher:
                     counts = json.load(f)
             except (OSError, ValueError):
                 continue
-            files += 1
+            stage = counts.pop("stage", "read")
+            files += stage == "read"
+            totals = stages.setdefault(stage, {})
             for k, v in counts.items():
                 totals[k] = totals.get(k, 0) + v
-        return files, totals
+        return files, stages
+
+    def _show(self, files: int, stages: dict[str, dict[str, int]]) -> None:
+        latest = max((i for i, (name, _) in enumerate(self.stages) if name in stages), default=0)
+        while True:
+            name, what = self.stages[self._stage]
+            totals = stages.get(name, {})
+            if name == "read":
+                self.progress.files_done = files
+                counts = {"records": totals.get("records_read", 0), "pages": totals.get("pages", 0),
+                          "images": totals.get("images", 0)}
+            elif name == "downloads":  # images/s, success rate, MB/s (DownloadImagesFn's files)
+                tried, ok = totals.get("images", 0), totals.get("downloaded", 0)
+                secs = time.monotonic() - self.progress.start
+                counts = {what: tried, "downloaded": ok, "success %": round(100 * ok / tried) if tried else 0,
+                          "MB/s": round(totals.get("bytes", 0) / 1e6 / secs) if secs >= 1 else 0}
+            elif name == "shards":  # keys are "set:shards", one per finished set
+                counts = {what: len(totals), **{f"{k.split(':')[0]} shards": int(k.split(":")[1])
+                                                for k in sorted(totals)}}
+            else:
+                counts = {what: totals.get("n", 0)}
+            if self._stage >= latest:
+                self.progress.update(force=True, **counts)
+                return
+            self.progress.counts.update(counts)
+            self._advance(self._stage + 1)  # prints the finished stage's last line
 
     def _loop(self) -> None:
         last = None
         while not self._stop.wait(1.0):
-            files, totals = self._snapshot()
-            state = (files, tuple(sorted(totals.items())))
+            files, stages = self._snapshot()
+            state = (files, json.dumps(stages, sort_keys=True))
             if state != last:
                 last = state
-                self.progress.files_done = files
-                self.progress.update(force=True, records=totals.get("records_read", 0),
-                                     pages=totals.get("pages", 0), images=totals.get("images", 0))
+                self._show(files, stages)
 
     def stop(self) -> None:
         if not self.enabled:
@@ -386,10 +467,10 @@ class _ProgressWatcher:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
-        files, totals = self._snapshot()
-        self.progress.files_done = files
-        self.progress.counts.update(records=totals.get("records_read", 0),
-                                    pages=totals.get("pages", 0), images=totals.get("images", 0))
+        files, stages = self._snapshot()
+        self.progress.enabled = False  # the final state is printed once, by close()
+        self._show(files, stages)
+        self.progress.enabled = True
         self.progress.close()  # the last line, ended by a newline before the summary
         import shutil
 

@@ -77,5 +77,18 @@ def sample_run(tmp_path_factory) -> Path:
 
     out = tmp_path_factory.getbasetemp() / "mmcorpus-sample-run"
     if not (out / "manifest.json").exists():
+        # one shard per set (shards.min_shards=1): these tests look at several samples of one shard
+        run([str(SAMPLE_WARC), "-o", str(out), "--runner", "inprocess", "-q", "--set", "shards.min_shards=1"])
+    return out
+
+
+@pytest.fixture(scope="session")
+def default_sample_run(tmp_path_factory) -> Path:
+    """The sample run exactly as the docs show it (default config: shards.min_shards=8 gives one
+    shard per sample on this small crawl), for the doc-snippet and reader-compatibility tests."""
+    from mmcorpus.pipelines.crawl_to_shards import run
+
+    out = tmp_path_factory.getbasetemp() / "mmcorpus-default-sample-run"
+    if not (out / "manifest.json").exists():
         run([str(SAMPLE_WARC), "-o", str(out), "--runner", "inprocess", "-q"])
     return out

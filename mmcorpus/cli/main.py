@@ -23,6 +23,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "show": ("mmcorpus.cli.show", "print one sample as the model sees it (and save its images)"),
     "view": ("mmcorpus.cli.view", "write a static, self-contained HTML gallery of sampled documents and pairs"),
     "validate": ("mmcorpus.cli.validate", "check shards: tar integrity, keys, schemas, images, indexes, manifest"),
+    "export": ("mmcorpus.cli.export", "write a run's documents as OBELICS parquet or MMC4/OpenFlamingo tars"),
+    "config": ("mmcorpus.cli.config", "print the effective configuration (defaults, --config file, --set overrides)"),
     "train": ("mmcorpus.cli.train", "train the reference KOSMOS-style model on a run's three shard sets"),
     "train-tokenizer": ("mmcorpus.cli.train_tokenizer", "learn a byte-level BPE tokenizer from a run's text"),
 }

@@ -52,7 +52,8 @@ class Progress:
         elapsed = max(now - self.start, 1e-9)
         parts = [f"{k} {v:,}" for k, v in self.counts.items()]
         n = self.counts.get(self.what, 0)
-        parts.append(f"{self.what}/s {n / elapsed:,.1f}")
+        if elapsed >= 1.0:  # a rate over less than a second says nothing
+            parts.append(f"{self.what}/s {n / elapsed:,.1f}")
         if self.total_files:
             parts.append(f"files {self.files_done}/{self.total_files}")
             if 0 < self.files_done < self.total_files:

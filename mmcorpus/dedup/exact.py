@@ -32,12 +32,19 @@ def text_fingerprint(text: str) -> str:
     return hashlib.blake2b(norm.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
+def _copy_order(d: Document) -> tuple:
+    """A total order on copies: the same record in two input files shares its id, so the id alone
+    leaves the survivor (and the provenance written) to the shuffle order (issue 14)."""
+    return d.id, d.provenance.warc_file, d.provenance.offset, d.provenance.length
+
+
 def newest_first(docs: Iterable[Document]) -> list[Document]:
-    """Captures of one URL, the survivor first: newest fetch date, then smallest id."""
-    docs = sorted(docs, key=lambda d: d.id)
+    """Captures of one URL, the survivor first: newest fetch date, then smallest id, WARC file
+    and offset."""
+    docs = sorted(docs, key=_copy_order)
     return sorted(docs, key=lambda d: d.provenance.fetch_date or "", reverse=True)
 
 
 def canonical_first(docs: Iterable[Document]) -> list[Document]:
-    """Documents with one text, the survivor first: smallest (url, id)."""
-    return sorted(docs, key=lambda d: (d.url, d.id))
+    """Documents with one text, the survivor first: smallest (url, id, WARC file, offset)."""
+    return sorted(docs, key=lambda d: (d.url, *_copy_order(d)))

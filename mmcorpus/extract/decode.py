@@ -5,7 +5,9 @@ The order follows the WHATWG HTML "determining the character encoding" algorithm
 a byte-order mark wins, then the HTTP ``Content-Type`` charset, then a ``<meta charset>`` or
 ``<meta http-equiv=Content-Type>`` in the first 4 KiB, then detection (charset_normalizer, only
 as a fallback: it is slow), then UTF-8 with replacement. Labels are mapped as browsers map them
-(``iso-8859-1``/``ascii`` mean windows-1252). Undecodable bytes never raise.
+(``iso-8859-1``/``ascii`` mean windows-1252). Undecodable bytes never raise. A body declared UTF-8
+that is UTF-8 but for a few bad sequences (a page cut mid-character) is decoded as UTF-8 with
+replacement, as browsers do, rather than sent to detection.
 
 :func:`looks_binary` flags bodies labelled text/html that are really binary (images, archives):
 a high share of NUL/control bytes in the first 4 KiB.
@@ -105,6 +107,11 @@ def decode_html(body: bytes, content_type_header: str | None) -> tuple[str, str]
         text = _try(body, declared)
         if text is not None:
             return text, declared
+        if declared == "utf-8" and _mostly_utf8(body):
+            # Declared UTF-8 and UTF-8 but for a few bad sequences (a page cut mid-character, a
+            # stray byte): decode as declared, with replacement, as a browser does. Detection
+            # would turn "café" into "cafГ©" for one broken byte.
+            return body.decode("utf-8", "replace"), "utf-8"
         # A UTF-8 page mislabelled as a legacy charset (or the reverse) is common; try UTF-8 first.
         if declared != "utf-8":
             text = _try(body, "utf-8")
@@ -120,6 +127,20 @@ def decode_html(body: bytes, content_type_header: str | None) -> tuple[str, str]
     if enc:
         return body.decode(enc, "replace"), enc
     return body.decode("utf-8", "replace"), "utf-8"
+
+
+def _mostly_utf8(body: bytes) -> bool:
+    """At most 4 invalid UTF-8 sequences, or no more of them than valid multi-byte characters.
+
+    A legacy-encoded page mislabelled UTF-8 has an invalid sequence at almost every non-ASCII
+    byte and hardly any valid multi-byte character, so it still goes to detection.
+    """
+    text = body.decode("utf-8", "replace")
+    bad = text.count("\ufffd") - body.count(b"\xef\xbf\xbd")
+    if bad <= 4:
+        return True
+    multibyte = len(text) - len(text.encode("ascii", "ignore")) - bad
+    return bad <= multibyte
 
 
 def _detect(body: bytes) -> str | None:

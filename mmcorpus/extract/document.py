@@ -20,11 +20,12 @@ from selectolax.lexbor import LexborHTMLParser
 
 from mmcorpus.config import ExtractConfig
 from mmcorpus.data import Document, HtmlRecord, ImageRef, document_id
-from mmcorpus.extract import image_urls
+from mmcorpus.extract import image_urls, structured_data
 from mmcorpus.extract import main_content as boilerplate
 from mmcorpus.extract.block_labels import text_labels
 from mmcorpus.extract.decode import decode_html, looks_binary
 from mmcorpus.extract.page_tree import CAPTION_MAX_CHARS, build_page_tree, remove_junk
+from mmcorpus.extract.prescan import prescan
 from mmcorpus.ledger import CountFn, no_count, outcome
 
 try:
@@ -41,6 +42,8 @@ _VOID_OR_IMPLIED = frozenset(
 _TAG = re.compile(rb"<(/?)([a-zA-Z][a-zA-Z0-9]{0,15})[^>]{0,4096}?(/?)>")
 _TEXT_CT = ("html", "xml", "text/plain")
 PREFILTER_SAMPLE_CHARS = 600
+_JSON_LD_CSS = 'script[type="application/ld+json"]'
+_AFTER_ALL = 1 << 62  # position of text that has no place in the page (structured data): the end
 _CAPTION_CSS = "[class*=caption],[class*=Caption],[class*=credit],[class*=legende],[class*=bildunterschrift]"
 # A page-level check run on a sample of the page's paragraph text before the main-content rules;
 # it returns a drop reason (counted as extract/dropped:<reason>) or None to go on.
@@ -83,8 +86,8 @@ def _image_ref(node, base: str, min_side: int) -> ImageRef | None:
             ss = src.attributes.get("srcset") or src.attributes.get("data-srcset")
             if ss:
                 extra.append(ss)
-    raw = image_urls.pick_src(attrs, extra)
-    url = image_urls.resolve(raw, base) if raw else None
+    cands = image_urls.resolved_candidates(attrs, extra, base)
+    url = cands[0] if cands else None
     if url is None:
         return None
     w = image_urls.parse_dimension(attrs.get("width"))
@@ -92,7 +95,7 @@ def _image_ref(node, base: str, min_side: int) -> ImageRef | None:
     if image_urls.skip_reason(url, attrs, w, h, min_side):
         return None
     return ImageRef(url=url, alt=_attr_text(attrs, "alt"), title=_attr_text(attrs, "title"),
-                    caption=_caption(par), declared_width=w, declared_height=h)
+                    caption=_caption(par), declared_width=w, declared_height=h, candidates=cands)
 
 
 def _attr_text(attrs, name: str) -> str | None:
@@ -181,7 +184,7 @@ def _extract_tree(text: str, record: HtmlRecord, cfg: ExtractConfig, prefilter: 
     root = tree.body
     if root is None:
         return None, "no_content", (title, canonical, lang, 0, False)
-    remove_junk(root)
+    json_ld = remove_junk(root)
     if prefilter is not None:
         reason = prefilter(paragraph_sample(root, PREFILTER_SAMPLE_CHARS))
         if reason:
@@ -189,18 +192,27 @@ def _extract_tree(text: str, record: HtmlRecord, cfg: ExtractConfig, prefilter: 
     page = build_page_tree(root, cfg.max_depth, cfg.max_images_seen)
     info = (title, canonical, lang, page.n_img, page.depth_capped)
     labels = text_labels(page.blocks)
-    keep, inside = boilerplate.main_content(page, labels, page.flags)
-    flags = page.flags
+    flags = page.thread_flags if boilerplate.is_thread(page, labels) else page.flags
+    keep, inside = boilerplate.main_content(page, labels, flags)
     min_chars = cfg.min_block_chars
     texts = [b for b, k in zip(page.blocks, keep) if k and len(b[1]) >= min_chars]
     n_chars = sum(len(b[1]) for b in texts)
-    if n_chars < max(cfg.min_doc_chars, boilerplate.RETRY_CHARS) and page.flags != page.caption_flags:
+    if n_chars < max(cfg.min_doc_chars, boilerplate.RETRY_CHARS) and flags != page.caption_flags:
         # Readability's retry: the class/id rules may have flagged the article itself.
         keep2, inside2 = boilerplate.main_content(page, labels, page.caption_flags)
         texts2 = [b for b, k in zip(page.blocks, keep2) if k and len(b[1]) >= min_chars]
         n_chars2 = sum(len(b[1]) for b in texts2)
         if n_chars2 > 2 * n_chars + 100:
             texts, inside, flags, n_chars = texts2, inside2, page.caption_flags, n_chars2
+    if n_chars < structured_data.FALLBACK_CHARS:
+        # a script-rendered page: its JSON-LD description stands in for the missing text
+        head = tree.head
+        if head is not None:
+            json_ld += [node.text() for node in head.css(_JSON_LD_CSS)]
+        extra = structured_data.fallback_text(json_ld, " ".join(b[1] for b in texts))
+        if extra:
+            texts.append((_AFTER_ALL, extra, 0, 0, 0))
+            n_chars += len(extra)
     items: list[tuple[int, str | None, ImageRef | None]] = [(b[0], b[1], None) for b in texts]
     seen: set[str] = set()
     for pos, ei, node in page.images:
@@ -248,6 +260,9 @@ def _extract(
         return None, "not_html"
     if estimated_depth(body, cfg.max_nesting_estimate) > cfg.max_nesting_estimate:
         return None, "too_deep"
+    reason = prescan(body, cfg)  # markup that would make the parser quadratic
+    if reason:
+        return None, reason
     headers = record.http_headers or {}
     text, encoding = decode_html(body, headers.get("content-type") or record.content_type)
     items, n_chars, info = _extract_tree(text, record, cfg, prefilter)

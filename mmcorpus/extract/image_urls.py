@@ -46,39 +46,90 @@ def parse_dimension(value: str | None) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def parse_srcset(srcset: str | None) -> list[tuple[str, str | None]]:
+    """``(url, descriptor)`` pairs of a srcset, by the HTML spec's candidate-string algorithm.
+
+    A URL is a run of non-whitespace characters; descriptors run to the next comma outside
+    parentheses. So a ``data:`` URL's own comma (``data:image/png;base64,AAAA 1x``) stays inside
+    the URL instead of splitting it into bogus candidates, as a plain ``split(",")`` would.
+    """
+    out: list[tuple[str, str | None]] = []
+    s, i, n = srcset or "", 0, len(srcset or "")
+    while i < n:
+        while i < n and (s[i].isspace() or s[i] == ","):
+            i += 1
+        start = i
+        while i < n and not s[i].isspace():
+            i += 1
+        url = s[start:i]
+        if not url:
+            break
+        if url.endswith(","):
+            out.append((url.rstrip(","), None))
+            continue
+        depth, start = 0, i
+        while i < n and (depth or s[i] != ","):
+            if s[i] == "(":
+                depth += 1
+            elif s[i] == ")" and depth:
+                depth -= 1
+            i += 1
+        desc = s[start:i].split()
+        out.append((url, desc[0] if desc else None))
+        i += 1
+    return [(u, d) for u, d in out if u]
+
+
+def _size_key(descriptor: str | None) -> tuple[int, float]:
+    """Sort key of a descriptor: any width (``w``) above any density (``x``); none means ``1x``."""
+    m = _DESCRIPTOR.match(descriptor or "")
+    if not m:
+        return (0, 1.0)
+    return (1, float(m.group(1))) if m.group(2).lower() == "w" else (0, float(m.group(1)))
+
+
 def best_srcset(srcset: str | None) -> str | None:
     """The largest candidate of a srcset (by w descriptor, else x), or None."""
-    if not srcset:
-        return None
     best, best_key = None, (-1, -1.0)
-    for cand in srcset.split(","):
-        parts = cand.split()
-        if not parts:
-            continue
-        url, key = parts[0], (0, 1.0)
-        if len(parts) > 1:
-            m = _DESCRIPTOR.match(parts[1])
-            if m:
-                key = (1, float(m.group(1))) if m.group(2).lower() == "w" else (0, float(m.group(1)))
+    for url, desc in parse_srcset(srcset):
+        key = _size_key(desc)
         if key > best_key:
             best, best_key = url, key
     return best
 
 
-def pick_src(attrs: dict[str, str | None], extra_srcsets: list[str] = ()) -> str | None:
-    """The URL to fetch for an <img>: largest srcset candidate, else lazy src, else src."""
+def candidates(attrs: dict[str, str | None], extra_srcsets: list[str] = ()) -> list[str]:
+    """Every URL an ``<img>`` names, best first, each once (raw, not yet resolved).
+
+    Order of preference: srcset candidates (the ``<picture><source>`` sets, the img's own
+    ``srcset``, lazy ``data-srcset``...) largest first by descriptor, then lazy-loading
+    ``data-src``-style attributes, then ``src``. The first is what extraction used to pick alone;
+    the others let the WARC join find whichever file the archive captured (often only ``src``)
+    and let the downloader fall back when the preferred file fails. ``data:`` URLs, template
+    placeholders (``{...}``) and lazy-loading placeholder images are left out.
+    """
+    out: dict[str, None] = {}
+    sets: list[tuple[tuple[int, float], int, str]] = []
     for srcset in (*extra_srcsets, attrs.get("srcset"), *(attrs.get(a) for a in LAZY_SRCSET_ATTRS)):
-        url = best_srcset(srcset)
-        if url and not url.startswith("data:"):
-            return url
+        for url, desc in parse_srcset(srcset):
+            if not url.startswith(("data:", "{")):
+                sets.append((_size_key(desc), len(sets), url))
+    for _, _, url in sorted(sets, key=lambda t: (-t[0][0], -t[0][1], t[1])):
+        out.setdefault(url)
     for a in LAZY_SRC_ATTRS:
         url = (attrs.get(a) or "").strip()
         if url and not url.startswith(("data:", "{")):
-            return url
+            out.setdefault(url)
     url = (attrs.get("src") or "").strip()
     if url and not url.startswith("data:") and not _PLACEHOLDER.search(url):
-        return url
-    return None
+        out.setdefault(url)
+    return list(out)
+
+
+def pick_src(attrs: dict[str, str | None], extra_srcsets: list[str] = ()) -> str | None:
+    """The URL to fetch first for an <img>: the most preferred of :func:`candidates`."""
+    found = candidates(attrs, extra_srcsets)
+    return found[0] if found else None
 
 
 def resolve(url: str, base: str) -> str | None:
@@ -90,6 +141,16 @@ def resolve(url: str, base: str) -> str | None:
     if not out.startswith(("http://", "https://")):
         return None
     return out.split("#", 1)[0]
+
+
+def resolved_candidates(attrs: dict[str, str | None], extra_srcsets: list[str], base: str) -> list[str]:
+    """:func:`candidates` made absolute against ``base``; non-http(s) ones left out, each once."""
+    out: dict[str, None] = {}
+    for raw in candidates(attrs, extra_srcsets):
+        url = resolve(raw, base)
+        if url is not None:
+            out.setdefault(url)
+    return list(out)
 
 
 def skip_reason(url: str, attrs: dict[str, str | None], width: int | None, height: int | None,

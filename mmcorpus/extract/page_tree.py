@@ -6,19 +6,25 @@ into parallel lists indexed by element number in document order. A subtree is th
 range ``[i, end[i]]``, so "everything inside this element" is a slice, never another walk.
 
 * Junk removal (:func:`remove_junk`): non-content tags (script, style, svg, iframe, form
-  controls...), hidden elements (``hidden``, ``aria-hidden``, inline ``display:none``) and ARIA
-  dialogs are decomposed; ``nav``, ``footer``, ``aside`` and landmark roles (navigation, banner,
-  contentinfo, complementary...) too, unless a broken page put over 40% of its text inside one.
+  controls...), hidden elements (``aria-hidden`` but on ``<img>``, ``visibility:hidden``; and
+  ``hidden`` or ``display:none`` unless one holds half the page's text or is a closed
+  ``role="tabpanel"``) and ARIA dialogs are
+  decomposed; ``nav``, ``footer``, ``aside`` and landmark roles (navigation, banner, contentinfo,
+  complementary...) too, unless a broken page put over 40% of its text inside one. The JSON-LD
+  scripts met on the way are returned (structured-data fallback).
   Tags are matched by Lexbor tag id and attributes with one CSS query, which measured 40% faster
   than one selector list (Lexbor makes one tree pass per selector).
 * Blocks: text at paragraph granularity. A block is the run of text between two block-level
   element boundaries (``p``, headings, ``li``, ``td``, ``div``...); whitespace is collapsed and a
   ``<br>`` becomes a line break inside its block. Each block keeps its link-text share, its
-  innermost block element (``owner``) and the element its first text is in.
+  innermost block element (``owner``) and the element its first text is in. The cells of a table
+  row are one block, ``CELL_SEPARATOR`` between them (:func:`table_rows`).
 * Flags per element (:mod:`mmcorpus.extract.class_rules`): 1 = inside an element whose class/id names
   page furniture (or a ``<noscript>``), unless that element holds an ``<article>``/``<main>``
   (Readability's exemption); 2 = inside a caption (``figcaption`` or a caption class, at most
-  ``CAPTION_MAX_CHARS``). ``caption_flags`` holds the captions alone, for the retry view.
+  ``CAPTION_MAX_CHARS``). ``caption_flags`` holds the captions alone, for the retry view;
+  ``thread_flags`` the flags less comment containers (class/id naming comments or replies, or
+  ``itemprop="comment"``), for discussion pages.
 """
 
 from __future__ import annotations
@@ -45,6 +51,10 @@ LAYOUT_TAGS = ("nav", "footer", "aside")  # <header> opens HTML5 articles: left 
 LAYOUT_ROLES = frozenset(["navigation", "banner", "contentinfo", "complementary", "menu", "menubar", "search"])
 HIDDEN_ROLES = frozenset(["dialog", "alertdialog"])
 LAYOUT_MAX_SHARE = 0.4  # a layout element holding more of the page's text than this is kept
+# An element hidden by ``hidden`` or inline ``display:none`` holding more of the page's text than
+# this is kept: pages that hide their whole content until a script shows it (shop themes, lockdown
+# plugins) would otherwise lose it all. ``aria-hidden`` and ``visibility:hidden`` always go.
+HIDDEN_MAX_SHARE = 0.5
 # Elements holding the article besides <article> and <main> (Readability never flags their ancestors).
 PROTECT_ATTR_CSS = "[itemprop=articleBody],[role=main]"
 CAPTION_MAX_CHARS = 400  # a caption-classed element holding more text than this is not a caption
@@ -53,11 +63,13 @@ CLASS_EXEMPT = frozenset(["body", "html", "article", "main", "a", "img", "figure
 BR = "\x00"  # stands for <br> inside a block's raw text (the parser never leaves a NUL in text)
 
 # One selector per attribute name: a selector on an attribute the page lacks costs nothing.
-_ATTR_QUERY = "[hidden],[aria-hidden],[style],[role],[itemprop]"
+_ATTR_QUERY = "[hidden],[aria-hidden],[style],[role]"
+_NAMED_CSS = "[class],[id],[itemprop=comment]"
 _HIDDEN_STYLES = ("display:none", "display: none", "visibility:hidden", "visibility: hidden")
 _P = LexborHTMLParser("")
 _JUNK_IDS = frozenset(_P.create_node(t).tag_id for t in JUNK_TAGS)
 _LAYOUT_IDS = frozenset(_P.create_node(t).tag_id for t in LAYOUT_TAGS)
+_SCRIPT_ID = _P.create_node("script").tag_id
 
 # Inline formatting elements: without a class or id they add nothing the rules use, so the walk
 # folds them into their parent (fewer elements, same blocks and link counts).
@@ -114,13 +126,17 @@ def _kind_of(node, tid: int) -> tuple[str, int] | None:
     return out
 
 
-def remove_junk(root) -> None:
-    """Decompose non-content tags, hidden elements and layout blocks under ``root``."""
-    junk, layout = [], []
+def remove_junk(root) -> list[str]:
+    """Decompose non-content tags, hidden elements and layout blocks under ``root``; return the
+    JSON-LD scripts seen on the way (structured data, :mod:`mmcorpus.extract.structured_data`)."""
+    junk, layout, hidden = [], [], []
+    json_ld = []
     for node in root.traverse():
         tid = node.tag_id
         if tid in _JUNK_IDS:
             junk.append(node)
+            if tid == _SCRIPT_ID and "ld+json" in (node.attributes.get("type") or ""):
+                json_ld.append(node.text())
         elif tid in _LAYOUT_IDS:
             layout.append(node)
     last = 0
@@ -132,19 +148,30 @@ def remove_junk(root) -> None:
         a = node.attributes
         role = a.get("role")
         style = a.get("style")
-        if ("hidden" in a or a.get("aria-hidden") == "true" or role in HIDDEN_ROLES
-                or a.get("itemprop") == "comment" or (style and any(s in style for s in _HIDDEN_STYLES))):
+        # aria-hidden on an <img> only hides a duplicate of its alt text from screen readers (Wikipedia's
+        # formula renders, figures with a text equivalent): the picture is still shown
+        if role in HIDDEN_ROLES or (a.get("aria-hidden") == "true" and node.tag != "img"):
             junk.append(node)
+        elif role == "tabpanel":  # a closed tab (code in other languages, a product's specifications) is content
+            continue
+        elif "hidden" in a:
+            hidden.append(node)
+        elif style and any(s in style for s in _HIDDEN_STYLES):
+            (hidden if "display" in style else junk).append(node)
         elif role in LAYOUT_ROLES:
             layout.append(node)
     for node in junk:
         node.decompose()
-    if layout:
-        # every decision on the same tree, before any layout element is removed
-        limit = len(root.text()) * LAYOUT_MAX_SHARE
-        drop = [node for node in layout if len(node.text()) <= limit]
+    if layout or hidden:
+        # every decision on the same tree, before any element is removed
+        total = len(root.text())
+        limit = total * LAYOUT_MAX_SHARE
+        hlimit = total * HIDDEN_MAX_SHARE
+        drop = [node for node in hidden if len(node.text()) <= hlimit]
+        drop += [node for node in layout if len(node.text()) <= limit]
         for node in drop:
             node.decompose()
+    return json_ld
 
 
 class Block(NamedTuple):
@@ -179,6 +206,7 @@ class PageTree:
     images: list[ImageSlot]  # at most max_images
     flags: bytearray  # 1 = furniture by class/id or <noscript>, 2 = caption (see module doc)
     caption_flags: bytearray  # captions only
+    thread_flags: bytearray | None  # flags less comment containers (None: the page names none)
     n_img: int  # <img> elements seen
     depth_capped: bool  # elements deeper than max_depth were skipped
 
@@ -205,12 +233,44 @@ def _add_block(blocks: list, buf: list[str], pos: int, link: int, owner: int, el
         blocks.append(Block(pos, text, link * len(text) // len(raw), owner, el))
 
 
+CELL_SEPARATOR = " | "  # between the cells of one table row
+
+
+def table_rows(blocks: list[tuple], tags: list[str], parent: list[int]) -> list[tuple]:
+    """One block per table row: the blocks of consecutive cells (``td``/``th`` holding their text
+    directly) of the same ``<tr>`` joined with ``CELL_SEPARATOR``.
+
+    A row read as one line keeps what its cells mean together ("Weight | 1.2 kg", "Arsenal | 3 |
+    1 | Chelsea"); one line per cell leaves a column of numbers that no reader (and no model) can
+    put back. Cells that hold paragraphs or layout (old table-layout pages) have blocks of their
+    own elements and are left as they are.
+    """
+    out: list[tuple] = []
+    row = -1
+    for b in blocks:
+        owner = b[3]
+        if tags[owner] in ("td", "th") and tags[parent[owner]] == "tr":
+            tr = parent[owner]
+            if tr == row:
+                pos, text, link, first_owner, el = out[-1]
+                out[-1] = (pos, text + CELL_SEPARATOR + b[1], link + b[2], first_owner, el)
+                continue
+            row = tr
+        else:
+            row = -1
+        out.append(b)
+    return out
+
+
 def build_page_tree(root, max_depth: int, max_images: int) -> PageTree:
     """Walk ``root`` (after :func:`remove_junk`) once into a :class:`PageTree`."""
     class_of = {}
-    for node in root.css("[class],[id]"):
+    for node in root.css(_NAMED_CSS):
         a = node.attributes
-        class_of[node.mem_id] = f"{a.get('class') or ''}\t{a.get('id') or ''}"
+        cls = a.get("class") or ""
+        if a.get("itemprop") == "comment":  # schema.org's reader comment: named as one (flags, thread view)
+            cls += " comment"
+        class_of[node.mem_id] = f"{cls}\t{a.get('id') or ''}"
     tags: list[str] = []
     parent: list[int] = []
     depth: list[int] = []
@@ -308,6 +368,7 @@ def build_page_tree(root, max_depth: int, max_images: int) -> PageTree:
                 buf_link += k
     if buf:
         _add_block(blocks, buf, buf_pos, buf_link, buf_blk, buf_el, tags)
+    blocks = table_rows(blocks, tags, parent)
 
     n = len(tags)
     end = list(range(n))
@@ -319,22 +380,27 @@ def build_page_tree(root, max_depth: int, max_images: int) -> PageTree:
         links[p] += links[i]
         if end[i] > end[p]:
             end[p] = end[i]
-    flags, caption_flags = _flags(root, tags, parent, end, chars, names, special, index)
-    return PageTree(tags, parent, end, chars, links, names, blocks, images, flags, caption_flags, n_img, capped)
+    flags, caption_flags, thread_flags = _flags(root, tags, parent, end, chars, names, special, index)
+    return PageTree(tags, parent, end, chars, links, names, blocks, images, flags, caption_flags, thread_flags,
+                    n_img, capped)
 
 
-def _flags(root, tags, parent, end, chars, names, special, index) -> tuple[bytearray, bytearray]:
+def _flags(root, tags, parent, end, chars, names, special, index) -> tuple[bytearray, bytearray, bytearray | None]:
     n = len(tags)
     furniture = [ei for ei, kind in special if kind & _NOSCRIPT]
     captions = [ei for ei, kind in special if kind & _FIGCAPTION]
+    comments = set()
     for ei, nm in names.items():
         info = class_info(nm)
         if (info.unlikely or info.caption) and tags[ei] not in CLASS_EXEMPT:
             if info.unlikely:
                 furniture.append(ei)
+                if info.comment:
+                    comments.add(ei)
             elif chars[ei] <= CAPTION_MAX_CHARS:
                 captions.append(ei)
     flags = bytearray(n)
+    thread_flags = bytearray(n) if comments else None
     if furniture:
         # Readability: never flag an element that holds the article
         protected = [ei for ei, kind in special if kind & _PROTECT]
@@ -347,8 +413,12 @@ def _flags(root, tags, parent, end, chars, names, special, index) -> tuple[bytea
         for r in furniture:
             if r not in holds_article:
                 flags[r:end[r] + 1] = b"\x01" * (end[r] + 1 - r)
+                if thread_flags is not None and r not in comments:
+                    thread_flags[r:end[r] + 1] = b"\x01" * (end[r] + 1 - r)
     caption_flags = bytearray(n)
     for r in captions:
         caption_flags[r:end[r] + 1] = b"\x02" * (end[r] + 1 - r)
         flags[r:end[r] + 1] = b"\x02" * (end[r] + 1 - r)
-    return flags, caption_flags
+        if thread_flags is not None:
+            thread_flags[r:end[r] + 1] = b"\x02" * (end[r] + 1 - r)
+    return flags, caption_flags, thread_flags

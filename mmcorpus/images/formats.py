@@ -15,6 +15,8 @@ IMAGE_MAGIC: tuple[tuple[bytes, str, str], ...] = (
     (b"GIF89a", "gif", "image/gif"),
     (b"RIFF", "webp", "image/webp"),  # confirmed by the WEBP tag at bytes 8-12
     (b"BM", "bmp", "image/bmp"),
+    (b"II*\x00", "tif", "image/tiff"),  # little-endian TIFF (process_image decodes TIFF too)
+    (b"MM\x00*", "tif", "image/tiff"),  # big-endian TIFF
 )
 
 

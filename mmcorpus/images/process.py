@@ -13,7 +13,17 @@ lazily and its *declared* size is checked against ``cfg.max_pixels`` before any 
 so a decompression bomb is a counted drop ``decompression_bomb`` and never decoded. PIL's global
 ``Image.MAX_IMAGE_PIXELS`` and ``ImageFile.LOAD_TRUNCATED_IMAGES`` are left untouched; PIL's own
 ``DecompressionBombError`` (and its warning, when warnings are turned into errors) is caught and
-counted the same way. Truncated files fail to load and are ``undecodable``, never half-accepted.
+counted the same way. Truncated files fail to load and are ``undecodable``, never half-accepted:
+the image is loaded explicitly before anything else touches it (``getexif()`` on a PNG loads the
+image itself and swallows the error, after which a second ``load()`` does nothing).
+
+Memory per image is bounded (issue 14; benchmarks/memory_profile.py, docs/benchmarks.md): a JPEG
+is decoded at 1/2, 1/4 or 1/8 scale when that still leaves ``cfg.max_side`` pixels (libjpeg's DCT
+scaling, ``Image.draft``); then the decoded size (pixels x bands x bytes per sample) is checked
+against ``cfg.max_decoded_bytes`` before decoding (``too_many_decoded_bytes``); 16-bit and float
+pixels are mapped to 8 bits a block of rows at a time, never through a whole-image float64 copy.
+A 9400x9400 16-bit PNG of 170 KB went from 2.5 GB peak RSS to 39 MB, an 80 Mpx JPEG from 1 GB
+to 76 MB; an accepted image peaks at about 2.5x its decoded size.
 Only formats whose decoders are web image formats are decoded (:data:`ALLOWED_FORMATS`); anything
 else PIL can identify (EPS, which would run Ghostscript, PSD, ICO, ...) is ``unsupported_format``.
 
@@ -50,6 +60,7 @@ _OPEN_FORMATS = ("JPEG", "PNG", "GIF", "WEBP", "BMP", "TIFF")  # PIL plugin ids;
 
 REASONS = (
     "too_many_bytes",
+    "too_many_decoded_bytes",
     "undecodable",
     "decompression_bomb",
     "unsupported_format",
@@ -119,25 +130,29 @@ def _process(data: bytes, cfg: ImageConfig) -> tuple[ProcessedImage | None, str 
         # Declared size: checked before any pixel is decoded.
         if ow * oh > cfg.max_pixels:
             return None, "decompression_bomb"
-        w, h = (oh, ow) if _orientation(im) in _SWAPS_AXES else (ow, oh)
-        if min(w, h) < cfg.min_side:
+        if min(ow, oh) < cfg.min_side:  # orientation swaps the sides, never their minimum
             return None, "too_small"
-        if not cfg.min_aspect_ratio <= w / h <= cfg.max_aspect_ratio:
-            return None, "bad_aspect_ratio"
+        _draft(im, cfg.max_side)
+        if decoded_bytes(im) > cfg.max_decoded_bytes:
+            return None, "too_many_decoded_bytes"
         try:
             im.seek(0)
-            im.load()
+            im.load()  # explicitly, before anything (getexif) can load it and swallow an error
         except _BOMB_ERRORS:
             return None, "decompression_bomb"
         except Exception:  # noqa: BLE001 - truncated, corrupt, unsupported sub-format
             return None, "undecodable"
         if im.size[0] * im.size[1] > cfg.max_pixels:  # a frame may resize the canvas
             return None, "decompression_bomb"
+        w, h = (oh, ow) if _orientation(im) in _SWAPS_AXES else (ow, oh)
+        if not cfg.min_aspect_ratio <= w / h <= cfg.max_aspect_ratio:
+            return None, "bad_aspect_ratio"
         try:
             oriented = ImageOps.exif_transpose(im)
         except Exception:  # noqa: BLE001 - broken EXIF: keep the pixels as stored
             oriented = im
         rgb = to_rgb(oriented)
+        del oriented
         if _second_frame_too_big(im, cfg.max_pixels):
             return None, "decompression_bomb"
 
@@ -163,6 +178,39 @@ def _process(data: bytes, cfg: ImageConfig) -> tuple[ProcessedImage | None, str 
         ),
         None,
     )
+
+
+# Bytes per pixel of each PIL mode once decoded (Pillow stores 1-bit and 8-bit modes in one byte
+# per band, "I;16" in two, "I"/"F" in four, and pads RGB to four bytes a pixel).
+_MODE_BYTES = {"1": 1, "L": 1, "P": 1, "LA": 4, "PA": 4, "La": 4, "RGB": 4, "RGBA": 4, "RGBa": 4, "RGBX": 4,
+               "CMYK": 4, "YCbCr": 4, "LAB": 4, "HSV": 4, "I": 4, "F": 4}
+
+
+def decoded_bytes(im: Image.Image) -> int:
+    """What decoding ``im`` at its current (possibly drafted) size costs in memory, before a
+    pixel is decoded: pixels x bands x bytes per sample. A 195 KB 16-bit PNG of 9400x9400 px
+    decodes to 177 MB and then to more in conversions; this is the number to refuse it by."""
+    mode = im.mode
+    per_pixel = _MODE_BYTES.get(mode)
+    if per_pixel is None:  # I;16 variants, BGR;xx, ...: the mode names its sample size
+        per_pixel = 2 if mode.startswith("I;16") else 4
+    return im.size[0] * im.size[1] * per_pixel
+
+
+def _draft(im: Image.Image, max_side: int) -> None:
+    """Let a JPEG decode at 1/2, 1/4 or 1/8 scale when the result is still at least ``max_side``
+    on its longer side (libjpeg's DCT scaling: the cost of a reduced decode is the reduced
+    size). An 80 Mpx JPEG then never exists in memory at full size. Other formats: no-op."""
+    if im.format not in ("JPEG", "MPO"):
+        return
+    w, h = im.size
+    scale = max_side / max(w, h)
+    if scale >= 1:
+        return
+    try:
+        im.draft(im.mode, (max(1, int(w * scale + 0.999)), max(1, int(h * scale + 0.999))))
+    except Exception:  # noqa: BLE001 - a reduced decode is an optimisation only
+        pass
 
 
 def _unsupported_or_undecodable(data: bytes) -> str:
@@ -224,21 +272,41 @@ def to_rgb(im: Image.Image) -> Image.Image:
     return im.convert("RGB")
 
 
-def _to_uint8(arr: np.ndarray) -> np.ndarray:
-    """Map 16/32-bit integer or float pixels to 0-255."""
-    a = arr.astype(np.float64)
-    if a.size == 0:
-        return a.astype(np.uint8)
-    a = np.nan_to_num(a, nan=0.0, posinf=0.0, neginf=0.0)
-    lo, hi = float(a.min()), float(a.max())
-    if arr.dtype.kind == "f":
+def _to_uint8(arr: np.ndarray, rows: int = 256) -> np.ndarray:
+    """Map 16/32-bit integer or float pixels to 0-255, a block of ``rows`` rows at a time.
+
+    The scale comes from the whole image (min and max read in place); the float32 work copy is
+    one block, so no whole-image float64 copy is made (a 9400x9400 16-bit image would need 700 MB
+    for it)."""
+    out = np.empty(arr.shape, dtype=np.uint8)
+    if arr.size == 0:
+        return out
+    floats = arr.dtype.kind == "f"
+    if floats:
+        finite = np.isfinite(arr)
+        lo = float(arr.min(initial=np.inf, where=finite)) if finite.any() else 0.0
+        hi = float(arr.max(initial=-np.inf, where=finite)) if finite.any() else 0.0
+        del finite
+    else:
+        lo, hi = float(arr.min()), float(arr.max())
+    offset, scale = 0.0, 1.0
+    if floats:
         if lo >= 0.0 and hi <= 1.0:
-            a = a * 255.0
+            scale = 255.0
         elif hi > 255.0 or lo < 0.0:
-            a = (a - lo) * (255.0 / (hi - lo)) if hi > lo else a * 0
+            offset, scale = lo, (255.0 / (hi - lo) if hi > lo else 0.0)
     elif hi > 255:
-        a = a / 257.0 if lo >= 0 and hi <= 65535 else (a - lo) * (255.0 / (hi - lo))
-    return np.clip(np.rint(a), 0, 255).astype(np.uint8)
+        offset, scale = (0.0, 1 / 257.0) if lo >= 0 and hi <= 65535 else (lo, 255.0 / (hi - lo))
+    for i in range(0, arr.shape[0], rows):
+        block = arr[i:i + rows].astype(np.float32)
+        if floats:
+            np.nan_to_num(block, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
+        block -= offset
+        block *= scale
+        np.rint(block, out=block)
+        np.clip(block, 0, 255, out=block)
+        out[i:i + rows] = block
+    return out
 
 
 def is_single_colour(rgb: Image.Image, max_std: float) -> bool:

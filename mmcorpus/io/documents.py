@@ -24,7 +24,8 @@ _IMAGE = pa.struct([
     ("url", pa.string()), ("alt", pa.string()), ("title", pa.string()), ("caption", pa.string()),
     ("declared_width", pa.int64()), ("declared_height", pa.int64()), ("sha256", pa.string()),
     ("phash", pa.string()), ("width", pa.int64()), ("height", pa.int64()), ("n_bytes", pa.int64()),
-    ("image_key", pa.string()),
+    ("image_key", pa.string()), ("candidates", pa.list_(pa.string())), ("source_url", pa.string()),
+    ("source", pa.string()),
 ])
 ARROW_SCHEMA = pa.schema([
     ("id", pa.string()), ("url", pa.string()), ("title", pa.string()), ("canonical_url", pa.string()),

@@ -119,6 +119,7 @@ def expand_inputs(inputs: list[str], base_url: str = "https://data.commoncrawl.o
     """Expand every input into a sorted, de-duplicated list of WARC/ARC file paths or URLs.
 
     Order is stable (inputs in the given order, each expanded sorted), so runs are reproducible.
+    Local paths are made absolute, so two spellings of one file are one input.
     """
     if not inputs:
         raise InputError("no input given: pass WARC files, globs, directories or a warc.paths list")
@@ -135,6 +136,10 @@ def expand_inputs(inputs: list[str], base_url: str = "https://data.commoncrawl.o
         else:
             expanded = _expand_local(item)
         for path in expanded:
+            if not is_url(path):
+                # one spelling per file ("x.warc.gz" and "/abs/x.warc.gz"): provenance, document
+                # ids and so the shard bytes must not depend on how the path was typed
+                path = os.path.abspath(path)
             if path not in seen:
                 seen.add(path)
                 out.append(path)

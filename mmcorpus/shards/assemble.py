@@ -30,7 +30,7 @@ from mmcorpus.config import DocumentRulesConfig, LanguageConfig, PairConfig
 from mmcorpus.data import Document, ImageRef
 from mmcorpus.filters.captions import normalise_caption, usable_caption
 from mmcorpus.filters.document_rules import apply_document_rules
-from mmcorpus.images.join import ImageOutcome, attach_images
+from mmcorpus.images.join import ImageOutcome, attach_images, slot_id
 from mmcorpus.ledger import CountFn, no_count
 from mmcorpus.shards.layout import PairCandidate, encode_interleaved, encode_text, pair_key
 
@@ -59,6 +59,10 @@ def assemble_document(doc: Document, outcomes: Iterable[ImageOutcome], *, pairs:
                       language: LanguageConfig, doc_rules: DocumentRulesConfig, ident=None,
                       count: CountFn = no_count) -> Routed:
     routed: Routed = []
+    outcomes = list(outcomes)
+    fetched = {o.url for o in outcomes if o.reason != "not_fetched"}
+    # images never found nor downloaded: a text document keeps their URLs to be fetched later
+    unfetched = list(dict.fromkeys(r.url for r in doc.image_refs if slot_id(r) not in fetched))
     doc, jpegs, processed = attach_images(doc, outcomes, count)
 
     for ref in doc.image_refs:
@@ -84,5 +88,5 @@ def assemble_document(doc: Document, outcomes: Iterable[ImageOutcome], *, pairs:
         routed.append(("interleaved", encode_interleaved(kept, jpegs)))
     else:
         count("output/text")
-        routed.append(("text", encode_text(kept)))
+        routed.append(("text", encode_text(kept, unfetched)))
     return routed

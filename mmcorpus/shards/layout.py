@@ -135,8 +135,12 @@ def decode_interleaved(sample: dict[str, Any]) -> tuple[Document, list[bytes | N
 
 # -- text ---------------------------------------------------------------------------------------
 
-def text_document_json(doc: Document) -> dict[str, Any]:
-    """The ``.json`` member of a text sample (``schemas/text_document.v1.json``)."""
+def text_document_json(doc: Document, image_urls: list[str] | None = None) -> dict[str, Any]:
+    """The ``.json`` member of a text sample (``schemas/text_document.v1.json``).
+
+    ``image_urls``: the page's images that could not be fetched (not in the WARCs, not downloaded),
+    so a user can fetch them later; always present, so every sample has the same fields.
+    """
     text = doc.plain_text
     return {
         "id": doc.id,
@@ -148,11 +152,12 @@ def text_document_json(doc: Document) -> dict[str, Any]:
         "n_chars": len(text),
         "provenance": doc.provenance.to_json(),
         "metadata": dict(doc.metadata),
+        "image_urls": list(image_urls or []),
     }
 
 
-def encode_text(doc: Document) -> tuple[dict[str, Any], dict[str, Any]]:
-    body = text_document_json(doc)
+def encode_text(doc: Document, image_urls: list[str] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    body = text_document_json(doc, image_urls)
     sample = {"__key__": doc.id, "txt": body["text"].encode("utf-8"), "json": _json_bytes(body)}
     row = {"url": doc.url, "n_chars": body["n_chars"], "language": doc.language}
     return sample, row
@@ -214,8 +219,9 @@ def encode_pair(doc: Document, ref: ImageRef, jpeg: bytes, caption: str, caption
         "language": caption_language,
     }
     sample = {"__key__": key, "jpg": jpeg, "txt": caption.encode("utf-8"), "json": _json_bytes(body)}
-    row = {"url": ref.url, "page_url": doc.url, "caption_chars": len(caption), "width": ref.width,
-           "height": ref.height}
+    # img2dataset's per-shard parquet columns next to ``key``: url, caption, width, height, sha256, status
+    row = {"url": ref.url, "caption": caption, "width": ref.width, "height": ref.height, "sha256": ref.sha256,
+           "status": "success", "error_message": None, "page_url": doc.url, "caption_chars": len(caption)}
     return sample, row
 
 

@@ -20,6 +20,7 @@ samples.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import os
 import re
@@ -34,6 +35,17 @@ from mmcorpus.shards.writer import ShardWriter, archive_size, sample_size
 
 def sample_nbytes(sample: dict[str, Any]) -> int:
     return sum(len(v) for k, v in sample.items() if k != "__key__") + 512 * (len(sample) + 1)
+
+
+def set_shard_config(cfg: ShardConfig, n_samples: int) -> ShardConfig:
+    """The caps for a set of ``n_samples``: at most ``n_samples // min_shards`` samples a shard, so
+    a set of at least ``min_shards`` samples gives at least ``min_shards`` shards (open_clip's
+    ``get_wds_dataset`` refuses fewer shards than dataloader workers). Every bucket is cut with this
+    cap, so the total holds whatever the hash did: sum(ceil(n_b / c)) >= n / c >= min_shards."""
+    import dataclasses
+
+    cap = max(1, n_samples // max(1, cfg.min_shards))
+    return dataclasses.replace(cfg, max_shard_samples=min(cfg.max_shard_samples, cap))
 
 
 def bucket_count(n_samples: int, n_bytes: int, cfg: ShardConfig) -> int:
@@ -73,9 +85,10 @@ def bucket_plan(bucket: int, items: Iterable[tuple[dict[str, Any], dict[str, Any
     return bucket, len(plan_shards((sample_size(s) for s, _ in _sorted_items(items)), cfg))
 
 
-def start_indexes(plans: Iterable[tuple[int, int]]) -> dict[int, int]:
-    """First shard index of each bucket: buckets in order, each after the shards of the ones before."""
-    starts, index = {}, 0
+def start_indexes(plans: Iterable[tuple[int, int]], first: int = 0) -> dict[int, int]:
+    """First shard index of each bucket: buckets in order, each after the shards of the ones before
+    (the set's first shard is ``first``: 0, or after an earlier batch's shards for ``--append``)."""
+    starts, index = {}, first
     for bucket, n in sorted(plans):
         starts[bucket] = index
         index += n
@@ -99,20 +112,29 @@ def write_bucket(set_dir: str, set_name: str, bucket: int, start: int,
     return out
 
 
-def finalize_set(set_dir: str, set_name: str, shards: list[dict[str, Any]]) -> dict[str, Any]:
-    """Remove shards of an earlier, larger run; write ``sizes.json``; the set's manifest entry."""
+def finalize_set(set_dir: str, set_name: str, shards: list[dict[str, Any]], first: int = 0) -> dict[str, Any]:
+    """Remove shards of an earlier, larger run; write ``sizes.json``; the set's manifest entry.
+
+    With ``first`` > 0 (``--append``) shards below ``first`` belong to earlier batches: they stay,
+    and so do their ``sizes.json`` entries."""
     import fsspec
 
     fs, root = fsspec.core.url_to_fs(set_dir)
     fs.makedirs(root, exist_ok=True)
     shards = sorted(({k: v for k, v in s.items() if k != "bucket"} for s in shards), key=lambda s: s["name"])
-    if [s["name"] for s in shards] != [shard_name(set_name, i) for i in range(len(shards))]:
+    if [s["name"] for s in shards] != [shard_name(set_name, i) for i in range(first, first + len(shards))]:
         raise RuntimeError(f"{set_dir}: shard indexes are not contiguous: {[s['name'] for s in shards]}")
     # shards of an earlier, larger run into the same folder would otherwise be read as ours
-    pattern = re.compile(rf"^{re.escape(set_name)}-(\d{{6}})\.(tar|parquet)$")
+    pattern = re.compile(rf"^{re.escape(set_name)}-(\d{{6}})(\.tar|\.parquet|_stats\.json)$")
     for path in fs.ls(root, detail=False):
         m = pattern.match(os.path.basename(path))
-        if m and int(m.group(1)) >= len(shards):
+        if m and int(m.group(1)) >= first + len(shards):
             fs.rm(path)
-    write_json_atomic(join(set_dir, "sizes.json"), {s["name"]: s["samples"] for s in shards}, indent=1, sort_keys=True)
+    sizes = {}
+    if first and fs.exists(join(root, "sizes.json")):
+        with fs.open(join(root, "sizes.json"), "rb") as f:
+            earlier = json.load(f)
+        sizes = {k: v for k, v in earlier.items() if (m := pattern.match(k)) and int(m.group(1)) < first}
+    sizes.update({s["name"]: s["samples"] for s in shards})
+    write_json_atomic(join(set_dir, "sizes.json"), sizes, indent=1, sort_keys=True)
     return {"samples": sum(s["samples"] for s in shards), "shards": shards}

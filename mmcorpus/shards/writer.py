@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import shutil
 import tarfile
@@ -161,7 +162,7 @@ class ShardWriter:
                 self._raw.close()
             finally:
                 self._tar = None
-                for p in (self._tmp, self._tmp + ".parquet"):
+                for p in (self._tmp, self._tmp + ".parquet", self._tmp + "_stats.json"):
                     if os.path.exists(p):
                         os.remove(p)
         if self._remote:
@@ -194,6 +195,12 @@ class ShardWriter:
         info = ShardInfo(self._name(), self._n, self._hf.n, self._hf.h.hexdigest())
         tmp_parquet = self._tmp + ".parquet"
         _write_parquet(self._rows, tmp_parquet)
+        # img2dataset's per-shard {shard}_stats.json (no timestamps: reruns stay byte-identical)
+        tmp_stats = self._tmp + "_stats.json"
+        with open(tmp_stats, "w") as f:
+            json.dump({"count": self._n, "successes": self._n, "failed": 0, "status_dict": {"success": self._n},
+                       "bytes": info.n_bytes, "sha256": info.sha256}, f, sort_keys=True)
+        self._publish(tmp_stats, self._name("tar")[: -len(".tar")] + "_stats.json")
         self._publish(tmp_parquet, self._name("parquet"))  # index first: a visible tar has one
         self._publish(self._tmp, info.name)
         self.infos.append(info)

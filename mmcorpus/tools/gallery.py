@@ -16,6 +16,7 @@ import heapq
 import html
 import json
 import os
+import re
 from typing import Any
 
 from mmcorpus.images.formats import sniff_image
@@ -128,7 +129,9 @@ article{border:1px solid #ddd;border-radius:6px;padding:1em 1.5em;margin:1em 0;b
 figure img{max-width:100%;max-height:420px;border:1px solid #ccc}figcaption{font-style:italic;color:#444}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:1em}
 .card{border:1px solid #ddd;border-radius:6px;padding:.5em;background:#fff}
-.card img{width:100%;height:180px;object-fit:contain;background:#f4f4f4}.tag{font-family:monospace;color:#a33}"""
+.card img{width:100%;height:180px;object-fit:contain;background:#f4f4f4}.tag{font-family:monospace;color:#a33}
+table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.2em .6em;text-align:left}
+nav{margin:.5em 0}article.rejected{background:#fff8f6}"""
 _CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 
 
@@ -191,7 +194,58 @@ def _text_html(sample: dict[str, Any], max_chars: int = 2000) -> str:
             f'{_e(body.get("language"))}</div>{paras}{_e(more)}</article>')
 
 
-def gallery_html(ds: Dataset, picked: dict[str, list[dict[str, Any]]], seed: int) -> str:
+def _summary_html(ds: Dataset) -> str:
+    """The run's totals per set and its ledger (from the manifest), first thing on the page."""
+    m = ds.manifest
+    if not m:
+        return ""
+    rows = "".join(f"<tr><td>{_e(name)}</td><td>{len(e.get('shards', []))}</td><td>{_e(e.get('samples'))}</td>"
+                   f"<td>{_e(e.get('pattern', ''))}</td></tr>" for name, e in sorted(m.get("outputs", {}).items()))
+    b = m.get("balance") or {}
+    verdict = "adds up" if b.get("balanced") else "DOES NOT add up"
+    ledger = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in sorted((m.get("ledger") or {}).items()))
+    files = m.get("input_files") or {}
+    failed = "".join(f"<li>{_e(f['status'])} {_e(f['path'])}: {_e(f.get('message'))}</li>"
+                     for f in files.get("not_ok", []))
+    return (f'<section id="summary"><h2>Run</h2><table><tr><th>set</th><th>shards</th><th>samples</th>'
+            f'<th>pattern</th></tr>{rows}</table>'
+            f'<p>ledger {verdict}: {_e(b.get("records_read"))} records read, {_e(b.get("accounted"))} accounted'
+            + (f"; {_e(files.get('files'))} input files" if files else "") + "</p>"
+            + (f"<p>input files that failed:</p><ul>{failed}</ul>" if failed else "")
+            + f'<details><summary>every counter</summary><table>{ledger}</table></details></section>')
+
+
+def _rejected_html(rejected: dict[str, list[dict[str, Any]]], max_chars: int = 1500) -> str:
+    if not rejected:
+        return ""
+    parts = ['<section id="rejected"><h2>Rejected pages (a sample per reason)</h2>']
+    for reason, rows in sorted(rejected.items()):
+        anchor = "rejected-" + re.sub(r"[^0-9a-z_]+", "-", reason.lower())
+        parts.append(f'<h3 id="{_e(anchor)}">{_e(reason)} ({len(rows)} shown)</h3>')
+        for row in rows:
+            prov = row.get("provenance") or {}
+            text = row.get("text")
+            body = ("".join(f"<p>{_e(p)}</p>" for p in text[:max_chars].split("\n\n")) if text
+                    else "<p><em>no text extracted</em></p>")
+            parts.append(f'<article class="rejected"><div class="meta"><span class="tag">{_e(reason)}</span> · '
+                         f'{_link(row.get("url"))} · {_e(prov.get("warc_file"))} @ {_e(prov.get("offset"))}</div>'
+                         f"{body}</article>")
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _nav_html(names: list[str], rejected: dict[str, list[dict[str, Any]]], has_summary: bool) -> str:
+    links = (['<a href="#summary">run</a>'] if has_summary else []) + \
+        [f'<a href="#set-{_e(n)}">{_e(n)}</a>' for n in names] + \
+        (['<a href="#rejected">rejected</a>'] if rejected else [])
+    return '<nav class="meta">' + " · ".join(links) + "</nav>"
+
+
+def gallery_html(ds: Dataset, picked: dict[str, list[dict[str, Any]]], seed: int,
+                 rejected: dict[str, list[dict[str, Any]]] | None = None) -> str:
+    rejected = rejected or {}
+    summary = _summary_html(ds)
+    nav = _nav_html(list(picked), rejected, bool(summary))
     sections = []
     for name, samples in picked.items():
         if name == "pairs":
@@ -200,18 +254,44 @@ def gallery_html(ds: Dataset, picked: dict[str, list[dict[str, Any]]], seed: int
             inner = "\n".join(_document_html(s) for s in samples)
         else:
             inner = "\n".join(_text_html(s) for s in samples)
-        sections.append(f'<section id="set-{_e(name)}"><h2>{_e(name)} ({len(samples)} shown)</h2>\n{inner}</section>')
+        sections.append(f'<section id="set-{_e(name)}"><h2>{_e(name)} ({len(samples)} shown)</h2>{nav}\n'
+                        f"{inner}</section>")
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
             f"<title>mmcorpus gallery: {_e(ds.root)}</title><style>{_CSS}</style></head><body>\n"
-            f"<h1>mmcorpus gallery</h1><p class=\"meta\">{_e(ds.root)} · seed {seed}</p>\n"
-            + "\n".join(sections) + "\n</body></html>\n")
+            f"<h1>mmcorpus gallery</h1><p class=\"meta\">{_e(ds.root)} · seed {seed}</p>\n{nav}\n{summary}\n"
+            + "\n".join(sections) + "\n" + _rejected_html(rejected) + "\n</body></html>\n")
+
+
+def read_rejected_folder(ds: Dataset) -> dict[str, list[dict[str, Any]]]:
+    """The rejected-page sample a run kept in ``OUT/rejected/`` (empty when there is none)."""
+    if ds.kind != "out":
+        return {}
+    import fsspec
+
+    from mmcorpus.tools.rejected import FOLDER, read_rejected
+
+    fs, root = fsspec.core.url_to_fs(ds.root)
+    folder = f"{root.rstrip('/')}/{FOLDER}"
+    if not fs.isdir(folder):
+        return {}
+    texts = {}
+    for path in fs.ls(folder, detail=False):
+        if path.endswith(".jsonl"):
+            with fs.open(path, "rb") as f:
+                texts[path.rsplit("/", 1)[-1]] = f.read().decode("utf-8", errors="replace")
+    return read_rejected(texts)
 
 
 def write_gallery(ds: Dataset, path: str, n: int = 12, seed: int = 0) -> dict[str, int]:
-    """Sample ``n`` per set (deterministic in ``seed``), write the HTML page; samples shown per set."""
+    """Sample ``n`` per set (deterministic in ``seed``), write the HTML page; samples shown per set
+    (and ``rejected``: the rejected pages shown, from the run's own capped sample)."""
     picked = {name: pick((s for url in urls for s in iter_samples(url, ignore)), n, seed)
               for name, urls in ds.sets.items()}
+    rejected = {reason: rows[:n] for reason, rows in read_rejected_folder(ds).items()}
     with open(path, "w", encoding="utf-8") as f:
-        f.write(gallery_html(ds, picked, seed))
-    return {k: len(v) for k, v in picked.items()}
+        f.write(gallery_html(ds, picked, seed, rejected))
+    counts = {k: len(v) for k, v in picked.items()}
+    if rejected:
+        counts["rejected"] = sum(len(v) for v in rejected.values())
+    return counts

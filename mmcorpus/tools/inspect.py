@@ -151,7 +151,38 @@ def report(ds: Dataset, stats: dict[str, SetStats]) -> dict[str, Any]:
     drops = {k: v for k, v in ledger.items() if ":" in k}
     return {"path": ds.root, "kind": ds.kind, "token_estimate": TOKEN_ESTIMATE,
             "sets": {k: v.to_json() for k, v in stats.items()},
-            "ledger": ledger, "drops": drops, "balance": m.get("balance")}
+            "ledger": ledger, "drops": drops, "balance": m.get("balance"),
+            "near_duplicates": near_duplicate_summary(ds), "image_acquisition": image_acquisition(ledger)}
+
+
+def image_acquisition(ledger: dict[str, int]) -> dict[str, int]:
+    """Wanted images and how each ended (found in the WARCs, downloaded, refused, failed, skipped
+    by reason; docs/images.md), then the downloaded images' filter verdicts."""
+    rows = {k.split("/", 1)[1]: v for k, v in ledger.items() if k.startswith("image_fetch/")}
+    rows.update({f"download {k.split('/', 1)[1]}": v for k, v in ledger.items() if k.startswith("image_download/")})
+    return dict(sorted(rows.items(), key=lambda kv: (kv[0] != "wanted", kv[0].startswith("download "), -kv[1], kv[0])))
+
+
+def near_duplicate_summary(ds: Dataset) -> dict[str, Any] | None:
+    """Clusters of the near-dedupe stage, from ``OUT/dedupe/audit-*.jsonl`` (None without that folder)."""
+    from mmcorpus.dedup.clusters import summarise_audit
+    from mmcorpus.dedup.dedupe_files import AUDIT, list_files, read_audit
+
+    if ds.kind != "out" or not list_files(ds.root, AUDIT):
+        return None
+    return summarise_audit(read_audit(ds.root))
+
+
+def render_near_duplicates(nd: dict[str, Any]) -> list[str]:
+    out = [f"near-duplicates: {nd['dropped']:,} documents dropped in {nd['clusters']:,} clusters"
+           + (f" ({nd['against_earlier_run']:,} as copies of an earlier run)" if nd["against_earlier_run"] else "")]
+    if nd["cluster_sizes"]:
+        out.append(format_table(list(nd["cluster_sizes"].items()), ["cluster size", "clusters"]))
+    for c in nd["largest"]:
+        earlier = " (earlier run)" if c["kept_from"] != "this_run" else ""
+        out.append(f"  {c['size']:>5}  kept {c['kept_url']}{earlier}")
+        out += [f"         dropped {u}" for u in c["dropped_urls"]]
+    return out + [""]
 
 
 def render(rep: dict[str, Any]) -> str:
@@ -177,6 +208,12 @@ def render(rep: dict[str, Any]) -> str:
         out += [format_table(count_rows, ["set", "field", "value", "samples"]), ""]
     if rep["drops"]:
         out += [format_table(sorted(rep["drops"].items(), key=lambda kv: -kv[1]), ["dropped / failed", "n"]), ""]
+    if rep.get("near_duplicates"):
+        out += render_near_duplicates(rep["near_duplicates"])
+    acq = rep.get("image_acquisition") or {}
+    if acq.get("wanted"):
+        rows = [(k, n, f"{n / acq['wanted']:.1%}" if not k.startswith("download ") else "") for k, n in acq.items()]
+        out += [format_table(rows, ["image acquisition", "n", "of wanted"]), ""]
     b = rep.get("balance")
     if b:
         verdict = "adds up" if b.get("balanced") else "DOES NOT add up"
@@ -191,42 +228,57 @@ def render(rep: dict[str, Any]) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-# -- PNG histograms with PIL (no plotting dependency) ------------------------------------------
+# -- charts (matplotlib, the optional ``plot`` extra) ------------------------------------------
 
-def _histogram(values: list[float], bins: int = 20) -> tuple[list[int], float, float]:
-    lo, hi = min(values), max(values)
-    if hi == lo:
-        return [len(values)], lo, hi
-    counts = [0] * bins
-    for v in values:
-        counts[min(bins - 1, int((v - lo) / (hi - lo) * bins))] += 1
-    return counts, lo, hi
+#: the unit counted on the y axis, per set
+_UNITS = {"interleaved": "documents", "pairs": "pairs", "text": "documents"}
 
 
-def plot_histogram(values: list[float], title: str, path: str, size: tuple[int, int] = (640, 360)) -> None:
-    """A bar chart of ``values`` in 20 equal-width bins, with its range and counts labelled."""
-    from PIL import Image, ImageDraw
+def long_tailed(values: list[float]) -> bool:
+    """A distribution whose top is far from its middle: plotted on log axes, so one outlier does
+    not flatten the rest (max > 20 x median, all values positive)."""
+    if len(values) < 2 or min(values) <= 0:
+        return False
+    ordered = sorted(values)
+    return ordered[-1] > 20 * ordered[len(ordered) // 2]
 
-    w, h = size
-    img = Image.new("RGB", size, "white")
-    d = ImageDraw.Draw(img)
-    left, right, top, bottom = 60, w - 20, 40, h - 40
-    d.text((left, 12), f"{title}  (n={len(values)})", fill="black")
-    d.line([(left, top), (left, bottom), (right, bottom)], fill="black")
-    if values:
-        counts, lo, hi = _histogram(values)
-        peak = max(counts)
-        bw = (right - left) / len(counts)
-        for i, c in enumerate(counts):
-            if not c:
-                continue
-            y = bottom - (bottom - top) * c / peak
-            d.rectangle([left + i * bw + 1, y, left + (i + 1) * bw - 1, bottom - 1], fill=(70, 110, 170))
-        d.text((left - 8 - 6 * len(str(peak)), top - 5), str(peak), fill="black")
-        d.text((left - 14, bottom - 5), "0", fill="black")
-        d.text((left, bottom + 8), f"{lo:g}", fill="black")
-        d.text((right - 6 * len(f"{hi:g}"), bottom + 8), f"{hi:g}", fill="black")
-    img.save(path, format="PNG")
+
+def plot_histogram(values: list[float], title: str, path: str, xlabel: str = "", ylabel: str = "samples",
+                   size: tuple[int, int] = (640, 360)) -> None:
+    """A histogram with axis titles and ticks; log-spaced bins and a log count axis for long tails."""
+    try:
+        import matplotlib
+    except ImportError as e:
+        from mmcorpus.errors import UserError
+
+        raise UserError("inspect --plot draws with matplotlib: pip install 'mmcorpus[plot]'") from e
+    matplotlib.use("Agg")  # files only, no display
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    fig, ax = plt.subplots(figsize=(size[0] / 100, size[1] / 100), dpi=100)
+    try:
+        log = long_tailed(values)
+        if values:
+            lo, hi = min(values), max(values)
+            if log:
+                bins = np.geomspace(lo, hi, 31)
+                ax.set_xscale("log")
+                ax.set_yscale("log")
+            else:
+                bins = min(30, max(1, len(set(values))))
+            ax.hist(values, bins=bins, color="#4670aa", edgecolor="white")
+            med = float(np.median(values))
+            ax.axvline(med, color="#a33", linestyle="--", linewidth=1, label=f"median {med:,.4g}")
+            ax.legend(loc="upper right", fontsize=8)
+        ax.set_title(f"{title} (n={len(values):,}{', log scales' if log else ''})", fontsize=10)
+        ax.set_xlabel(xlabel or title)
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3)
+        fig.tight_layout()
+        fig.savefig(path, format="png")
+    finally:
+        plt.close(fig)
 
 
 def write_plots(stats: dict[str, SetStats], out_dir: str) -> list[str]:
@@ -238,6 +290,6 @@ def write_plots(stats: dict[str, SetStats], out_dir: str) -> list[str]:
     for name, st in stats.items():
         for metric, values in st.values.items():
             path = os.path.join(out_dir, f"{name}-{metric}.png")
-            plot_histogram(values, f"{name}: {metric}", path)
+            plot_histogram(values, f"{name}: {metric}", path, xlabel=metric, ylabel=_UNITS.get(name, "samples"))
             paths.append(path)
     return paths

@@ -205,8 +205,14 @@ def validate_set(name: str, urls: list[str], set_dir: str | None, max_pixels: in
         seen[shard] = {"samples": len(positions), "bytes": nbytes, "sha256": sha}
         findings.extend(_check_index(url, shard, positions))
     if set_dir is not None:
-        sizes = read_json(set_dir.rstrip("/") + "/sizes.json")
-        if sizes is None:
+        try:
+            sizes = read_json(set_dir.rstrip("/") + "/sizes.json")
+        except (ValueError, OSError) as e:
+            sizes = f"not valid JSON: {e}"
+        if isinstance(sizes, str) or (sizes is not None and not isinstance(sizes, dict)):
+            what = sizes if isinstance(sizes, str) else f"a {type(sizes).__name__}, not an object"
+            findings.append(Finding("sizes_json", f"{name}/sizes.json", None, f"{name}/sizes.json is {what}"))
+        elif sizes is None:
             findings.append(Finding("sizes_json", f"{name}/sizes.json", None, f"{name}/sizes.json is missing"))
         elif isinstance(sizes, dict):
             for shard, got in seen.items():
@@ -219,8 +225,11 @@ def validate_set(name: str, urls: list[str], set_dir: str | None, max_pixels: in
 
 
 def _check_index(url: str, shard: str, positions: list[tuple[str, int, int]]) -> list[Finding]:
-    rows = read_index(url)
     idx = shard[: -len(".tar")] + ".parquet"
+    try:
+        rows = read_index(url)
+    except Exception as e:  # noqa: BLE001 - pyarrow raises many types on a broken file
+        return [Finding("index", idx, None, f"parquet index does not read: {type(e).__name__}: {e}")]
     if rows is None:
         return [Finding("index", idx, None, "parquet index is missing")]
     out = []
@@ -244,18 +253,17 @@ def _check_manifest(ds: Dataset, seen: dict[str, dict[str, dict[str, Any]]]) -> 
     out = [Finding("manifest_schema", "manifest.json", None, e) for e in schemas.errors("manifest.v1", m)]
     if not isinstance(m, dict):
         return out
-    bal = m.get("balance") or {}
-    if bal and not bal.get("balanced"):
-        out.append(Finding("manifest_ledger", "manifest.json", None,
-                           f"ledger does not add up: {bal.get('records_read')} read, {bal.get('accounted')} accounted"))
-    outputs = m.get("outputs") or {}
+    out.extend(_check_ledger(m))
+    outputs = m.get("outputs") if isinstance(m.get("outputs"), dict) else {}
     for name in sorted(set(outputs) | set(seen)):
-        entry, files = outputs.get(name) or {}, seen.get(name, {})
+        entry, files = outputs.get(name), seen.get(name, {})
+        entry = entry if isinstance(entry, dict) else {}
         total = sum(f["samples"] for f in files.values())
         if entry.get("samples") != total:
             out.append(Finding("manifest_count", "manifest.json", None,
                                f"{name}: manifest says {entry.get('samples')} samples, shards hold {total}"))
-        listed = {s.get("name"): s for s in entry.get("shards") or []}
+        shards = entry.get("shards") if isinstance(entry.get("shards"), list) else []
+        listed = {s.get("name"): s for s in shards if isinstance(s, dict)}
         for shard in sorted(set(listed) | set(files)):
             s, f = listed.get(shard), files.get(shard)
             if s is None or f is None:
@@ -266,6 +274,48 @@ def _check_manifest(ds: Dataset, seen: dict[str, dict[str, dict[str, Any]]]) -> 
                 if s.get(field) != f[field]:
                     out.append(Finding(f"manifest_{'count' if field == 'samples' else field}", "manifest.json",
                                        None, f"{name}/{shard}: manifest {field} {s.get(field)!r} != file {f[field]!r}"))
+    return out
+
+
+def _check_ledger(m: dict[str, Any]) -> list[Finding]:
+    """The ledger's balance recomputed from the manifest's counters (:func:`mmcorpus.ledger.balance`,
+    the one home of the rule), never the stored ``balanced`` flag, which anyone could have set."""
+    from mmcorpus.ledger import balance
+
+    counters = m.get("ledger")
+    if not isinstance(counters, dict) or not all(isinstance(v, int) for v in counters.values()):
+        return [Finding("manifest_ledger", "manifest.json", None, "ledger is not an object of integer counters")]
+    got = balance(counters)
+    out = []
+    if not got["balanced"]:
+        bad = [k for k, v in got.items() if isinstance(v, dict) and not v.get("balanced", True)]
+        out.append(Finding("manifest_ledger", "manifest.json", None,
+                           f"ledger does not add up: {got['records_read']} read, {got['accounted']} accounted"
+                           + (f" (units: {', '.join(bad)})" if bad else "")))
+    stored = m.get("balance")
+    if isinstance(stored, dict) and stored.get("balanced") != got["balanced"]:
+        out.append(Finding("manifest_ledger", "manifest.json", None,
+                           f"stored balance says balanced={stored.get('balanced')!r}, "
+                           f"the counters say {got['balanced']}"))
+    return out
+
+
+def _leftovers(ds: Dataset) -> list[Finding]:
+    """Temporary and staging files a killed run left behind (``.NAME.tmp*``, ``_staging/``)."""
+    import fsspec
+
+    out = []
+    roots = [ds.root] + [d for d in ds.set_dirs.values()]
+    for root in dict.fromkeys(roots):
+        try:
+            fs, p = fsspec.core.url_to_fs(root)
+            names = [q.rstrip("/").rsplit("/", 1)[-1] for q in fs.ls(p, detail=False)]
+        except (OSError, ValueError):
+            continue
+        for n in sorted(names):
+            if (n.startswith(".") and ".tmp" in n) or n == "_staging":
+                rel = root.rstrip("/").rsplit("/", 1)[-1] + "/" + n
+                out.append(Finding("leftover", rel, None, f"{rel} is left over from an unfinished run"))
     return out
 
 
@@ -281,6 +331,8 @@ def validate_dataset(ds: Dataset, max_pixels: int = MAX_PIXELS) -> list[Finding]
             findings.append(Finding("manifest_missing", "manifest.json", None, "no manifest.json in the output folder"))
         else:
             findings.extend(_check_manifest(ds, seen))
+    if ds.kind != "tar":
+        findings.extend(_leftovers(ds))
     return findings
 
 

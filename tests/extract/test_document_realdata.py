@@ -51,8 +51,8 @@ def test_trafilatura_eval_snippets(quality):
     cfg = _cfg()
     pages = quality.load_trafilatura_eval(SHARED)
     s = quality.snippet_scores(pages, lambda u, b: quality.mm_text(u, b, cfg)[0])
-    # measured: P 0.935, R 0.934, F1 0.934 (trafilatura 2.3.1 on the same pages: 0.928)
-    assert s["f1"] >= 0.92 and s["precision"] >= 0.92 and s["recall"] >= 0.92, s
+    # measured: P 0.922, R 0.955, F1 0.939 (trafilatura 2.3.1 on the same pages: 0.928)
+    assert s["f1"] >= 0.925 and s["precision"] >= 0.91 and s["recall"] >= 0.94, s
 
 
 def test_readability_pages_text_and_images(quality):
@@ -61,9 +61,9 @@ def test_readability_pages_text_and_images(quality):
     cases = quality.load_readability(SHARED)
     s = quality.readability_scores(cases, lambda u, b: quality.mm_text(u, b, cfg, captions=True),
                                    with_images=True)
-    # measured: P 0.964, R 0.932, F1 0.940; images: recall 0.76 (>= 64 px), extra share 0.16
+    # measured: P 0.960, R 0.939, F1 0.940; images: recall 0.947 (>= 64 px, any candidate URL), extra share 0.145
     assert s["f1"] >= 0.92 and s["precision"] >= 0.95, s
-    assert s["image_recall_64px"] >= 0.70 and s["extra_image_share"] <= 0.20, s
+    assert s["image_recall_64px"] >= 0.90 and s["extra_image_share"] <= 0.17, s
 
 
 def test_goose3_openings(quality):
@@ -97,3 +97,18 @@ def test_no_page_of_any_shared_warc_raises():
                 extract_document(r, ExtractConfig(), reasons)
     assert reasons.get("extract/dropped:error") == 0, reasons.to_dict()
     assert reasons.get("extract/kept") > 300
+
+
+def test_wcxb_dev_pages_every_type(quality):
+    """WCXB's 1,310 dev pages (7 page types), WCXB's word F1: floors a little under what was measured
+    (docs/benchmarks.md: all 0.836; article 0.931, forum 0.763, product 0.594, collection 0.622,
+    listing 0.641, documentation 0.902, service 0.808), so losing forum threads, several-section
+    pages, listing cards or the JSON-LD fallback fails here."""
+    _need(SHARED / "extraction-wcxb-dev")
+    cfg = _cfg()
+    pages = quality.load_wcxb(SHARED)
+    preds, cpu = quality.wcxb_run(pages, lambda u, b: quality.mm_text(u, b, cfg)[0])
+    s = quality.wcxb_scores(pages, preds, cpu)
+    floors = {"all": 0.825, "article": 0.92, "forum": 0.74, "product": 0.57, "collection": 0.60, "listing": 0.62,
+              "documentation": 0.88, "service": 0.79}
+    assert all(s[k] >= v for k, v in floors.items()), {k: round(s[k], 3) for k in floors}

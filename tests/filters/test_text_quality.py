@@ -78,9 +78,27 @@ def test_bullet_and_ellipsis_lines():
 
 
 def test_alpha_words():
-    numbers = " ".join(str(1000 + i) for i in range(40))
-    assert reason(GOOD + " " + numbers) == "gopher_alpha_words"
-    assert alpha_words_ratio(ParsedText.of("abc 123 x1 -- ä!")) == pytest.approx(3 / 5)
+    symbols = " ".join(["--", "|", "***", "=>"] * 10)
+    assert reason(GOOD + " " + symbols) == "gopher_alpha_words"
+    assert alpha_words_ratio(ParsedText.of("abc 123 x1 -- ä!")) == pytest.approx(4 / 5)
+
+
+def test_numbers_and_bullets_are_not_junk_words():
+    # a spec sheet: numbers are words; list bullets are not words at all
+    units = ["kilograms", "centimetres", "watts", "volts", "decibels", "revolutions", "millimetres", "hertz",
+             "lumens", "hours", "litres", "pascals"]
+    specs = "\n".join(f"{u}: {i}.5 {u}, {100 + 7 * i} / {3 * i + 1}" for i, u in enumerate(units))
+    text = GOOD.split("\n\n")[0] + "\n\n" + specs
+    words = text.split()
+    assert sum(any(c.isalpha() for c in w) for w in words) / len(words) < 0.8  # Gopher's letter rule fires
+    assert reason(text) is None
+    assert alpha_words_ratio(ParsedText.of("- one - two 3")) == pytest.approx(1.0)
+
+
+def test_repeated_short_labels_are_structure_not_duplicates():
+    posts = "\n".join(f"Reply\nuser{i}\n{s}" for i, s in enumerate(GOOD.replace(". ", ".\n").split("\n")))
+    assert reason(posts) is None
+    assert reason(posts, TextFilterConfig(dup_line_min_chars=0)) == "gopher_dup_lines"
 
 
 def test_stop_words_only_for_english():

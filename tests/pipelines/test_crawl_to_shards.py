@@ -174,11 +174,12 @@ def test_two_runs_give_byte_identical_shards_and_reruns_do_not_duplicate(sample_
     for name in ("interleaved", "pairs", "text"):
         assert [s["sha256"] for s in second["outputs"][name]["shards"]] == \
                [s["sha256"] for s in manifest["outputs"][name]["shards"]]
-    again = run_job(tmp_path)  # into the same folder
+    again = run_job(tmp_path, "--overwrite")  # into the same folder
     assert again["outputs"] == second["outputs"]
     assert sorted(p.name for p in (tmp_path / "text").iterdir()) == sorted(
         [s["name"] for s in again["outputs"]["text"]["shards"]] +
-        [s["index"] for s in again["outputs"]["text"]["shards"]] + ["sizes.json"])
+        [s["index"] for s in again["outputs"]["text"]["shards"]] +
+        [s["name"].replace(".tar", "_stats.json") for s in again["outputs"]["text"]["shards"]] + ["sizes.json"])
 
 
 def test_shards_load_in_plain_webdataset(sample_run):
@@ -223,9 +224,10 @@ def test_web_archive_with_pages_and_their_images(tmp_path):
     for name in ("interleaved", "pairs", "text"):
         assert (tmp_path / name / "sizes.json").is_file(), name
     assert manifest["outputs"]["interleaved"]["samples"] > 0 and manifest["outputs"]["text"]["samples"] > 0
-    # This 2008 crawl's images of 64 px and more are logos and navigation images (alt "(logo)",
-    # "(navigation image)"), which extraction leaves out: no usable caption, so no pairs here.
-    assert manifest["ledger"]["image_join/dropped:unreferenced"] >= 40
+    # This 2008 crawl's images of 64 px and more are mostly logos and navigation images (alt "(logo)",
+    # "(navigation image)"), which extraction leaves out: no usable caption, so no pairs here. (The
+    # front page's "picks" thumbnails are listing cards, kept since issue 12: 29 left unreferenced.)
+    assert manifest["ledger"]["image_join/dropped:unreferenced"] >= 25
     # every image of an interleaved document was referenced by that page
     from mmcorpus.extract.document import extract_document
     from mmcorpus.io.warc import iter_warc

@@ -106,7 +106,7 @@ def test_byte_ranges_from_the_index_give_the_same_samples(out):
         assert read_sample_at(tar, row["tar_offset"], row["tar_size"]) == sample
     ds = open_dataset(str(out))
     assert find_key(ds, full[1]["__key__"]) == ("interleaved", full[1])
-    assert nth_sample(ds, "interleaved", 2) == ("interleaved", full[2])
+    assert nth_sample(ds, "interleaved", len(full) - 1) == ("interleaved", full[-1])
     assert nth_sample(ds, "interleaved", 99) is None and find_key(ds, "missing") is None
 
 
@@ -118,7 +118,7 @@ def test_fsspec_urls_work(out, tmp_path):
     try:
         ds = open_dataset("memory://mmc-test/pairs")
         assert ds.sets["pairs"][0].startswith("memory://")
-        assert len(list(iter_dataset(ds))) == 5
+        assert len(list(iter_dataset(ds))) == 4  # the sample's 4 pairs (/gardens is a near-duplicate of /paint)
         key = next(iter_samples(ds.sets["pairs"][0]))["__key__"]
         assert find_key(ds, key)[1]["__key__"] == key
     finally:

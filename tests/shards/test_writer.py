@@ -36,6 +36,7 @@ def test_rotation_by_count(tmp_path):
     assert finished_shards(tmp_path, "pairs") == [i.name for i in infos]
     assert sorted(os.listdir(tmp_path)) == sorted(
         [i.name for i in infos] + [i.name.replace(".tar", ".parquet") for i in infos]
+        + [i.name.replace(".tar", "_stats.json") for i in infos]
     )
     for info in infos:
         data = (tmp_path / info.name).read_bytes()
@@ -80,7 +81,7 @@ def test_crash_mid_shard_leaves_no_truncated_shard(tmp_path):
             w.write(sample(i))
         raise RuntimeError("worker died")
     # The first shard was complete and stays; the half-written second one is gone, tmp included.
-    assert sorted(os.listdir(tmp_path)) == ["pairs-000000.parquet", "pairs-000000.tar"]
+    assert sorted(os.listdir(tmp_path)) == ["pairs-000000.parquet", "pairs-000000.tar", "pairs-000000_stats.json"]
     assert finished_shards(tmp_path, "pairs") == ["pairs-000000.tar"]
 
 
@@ -152,7 +153,7 @@ def test_fsspec_memory_filesystem():
     infos = write_all(out, 7, ShardConfig(max_shard_samples=4))
     fs = fsspec.filesystem("memory")
     assert sorted(fs.ls("/mmcorpus-test/shards", detail=False)) == sorted(
-        f"/mmcorpus-test/shards/pairs-00000{i}.{ext}" for i in range(2) for ext in ("tar", "parquet")
+        f"/mmcorpus-test/shards/pairs-00000{i}{ext}" for i in range(2) for ext in (".tar", ".parquet", "_stats.json")
     )
     assert hashlib.sha256(fs.cat("/mmcorpus-test/shards/pairs-000000.tar")).hexdigest() == infos[0].sha256
     fs.rm("/mmcorpus-test", recursive=True)

@@ -105,3 +105,44 @@ def test_gallery_renders_in_headless_chromium(out, tmp_path):
 
     with Image.open(shot) as im:
         assert im.size == (1100, 1400) and len(set(im.convert("L").getdata())) > 16  # not a blank page
+
+
+def test_gallery_opens_with_the_run_and_shows_rejected_pages(out, tmp_path, capsys):
+    manifest = json.loads((out / "manifest.json").read_text())
+    rejected = sorted((out / "rejected").glob("*.jsonl"))
+    assert rejected, "the run keeps a sample of dropped pages per reason"
+    for f in rejected:
+        rows = [json.loads(line) for line in f.read_text().splitlines()]
+        reason = rows[0]["reason"]
+        assert all(r["reason"] == reason for r in rows) and len(rows) <= min(20, manifest["ledger"][reason])
+    assert main(["view", str(out), "-o", str(tmp_path / "g.html")]) == 0
+    assert "rejected" in capsys.readouterr().out
+    page = (tmp_path / "g.html").read_text()
+    assert page.index('id="summary"') < page.index('id="set-interleaved"') < page.index('id="rejected"')
+    assert '<a href="#set-pairs">pairs</a>' in page and '<a href="#rejected">rejected</a>' in page
+    assert "extract/dropped:language_prefilter" in page and "Stadtpark" in page  # the German page, with its text
+    assert manifest["outputs"]["pairs"]["pattern"] in page and "ledger adds up" in page
+
+
+def test_rejected_sample_is_capped_and_deterministic(tmp_path):
+    import apache_beam as beam
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from mmcorpus.config import Config
+    from mmcorpus.data import HtmlRecord, Provenance
+    from mmcorpus.pipelines.rejected import WriteRejectedSample
+
+    def record(i):
+        body = f"<html><body><p>page {i} " + "word " * 80 + "</p></body></html>"
+        return HtmlRecord(url=f"http://a.test/{i}", body=body.encode(), status=200, content_type="text/html",
+                          http_headers={}, provenance=Provenance("x.warc", i, 1, f"r{i}", None))
+
+    items = [("text/dropped:too_short", record(i)) for i in range(30)] + [("extract/dropped:no_content", record(99))]
+    written = []
+    for name, order in (("a", items), ("b", list(reversed(items)))):
+        with beam.Pipeline(options=PipelineOptions(["--runner=FnApiRunner"])) as p:
+            _ = p | beam.Create(order) | WriteRejectedSample(str(tmp_path / name), Config(), cap=5)
+        written.append({f.name: f.read_text() for f in sorted((tmp_path / name).iterdir())})
+    assert written[0] == written[1]
+    assert len(written[0]["text-dropped-too_short.jsonl"].splitlines()) == 5
+    assert len(written[0]["extract-dropped-no_content.jsonl"].splitlines()) == 1

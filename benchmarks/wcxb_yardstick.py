@@ -1,0 +1,47 @@
+"""Run a yardstick extractor over WCXB's dev pages in its own interpreter; print JSON.
+
+    /tmp/bench312/bin/python benchmarks/wcxb_yardstick.py rs-trafilatura ../shared/data/extraction-wcxb-dev
+
+rs-trafilatura publishes wheels for Python >= 3.12 only, so ``extraction_quality.py --py312``
+runs this file under a separate 3.12 virtual environment (``python3.12 -m venv /tmp/bench312 &&
+/tmp/bench312/bin/pip install rs-trafilatura``). It imports nothing from mmcorpus (standard
+library and the tool only) and prints ``{"preds": {id: text}, "cpu_seconds": s, "version": v}``;
+the CPU time is this process's, extraction only (pages are read and gunzipped before the clock).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sys
+import time
+from pathlib import Path
+
+
+def main(argv: list[str]) -> int:
+    tool, base = argv[0], Path(argv[1])
+    pages = []
+    for gt in sorted((base / "dev" / "ground-truth").glob("*.json")):
+        html = base / "dev" / "html" / f"{gt.stem}.html.gz"
+        if html.exists():
+            pages.append((gt.stem, json.loads(gt.read_text()).get("url") or "", gzip.decompress(html.read_bytes())))
+    if tool != "rs-trafilatura":
+        print(f"unknown tool {tool}", file=sys.stderr)
+        return 2
+    import rs_trafilatura
+
+    preds = {}
+    t0 = time.process_time()
+    for fid, url, body in pages:
+        try:
+            res = rs_trafilatura.extract(body.decode("utf-8", "replace"), url=url or None)
+            preds[fid] = (res.main_content or "") if res is not None else ""
+        except Exception:  # noqa: BLE001 - a yardstick's failure on one page scores as empty output
+            preds[fid] = ""
+    cpu = time.process_time() - t0
+    print(json.dumps({"preds": preds, "cpu_seconds": cpu, "version": rs_trafilatura.__version__}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,167 @@
+"""Main content beyond articles (issue 12), on small synthetic pages: forum threads kept as their
+posts, content spread over several sections, tables as rows, listings of cards, structured-data
+fallback, script-hidden content; and ``mmcorpus extract --no-filters``."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import SAMPLE_WARC
+
+from mmcorpus.cli.main import main
+from mmcorpus.config import ExtractConfig
+from mmcorpus.data import HtmlRecord, Provenance
+from mmcorpus.extract.document import extract_document
+from mmcorpus.extract.page_tree import CELL_SEPARATOR
+from mmcorpus.extract.structured_data import json_ld_texts
+from mmcorpus.io.documents import read_documents
+
+URL = "https://example.com/page"
+NAV = "<nav><a href='/'>Home</a> <a href='/a'>About</a> <a href='/b'>Blog</a></nav>"
+FOOT = "<footer><a href='/p'>Privacy</a> <a href='/t'>Terms</a></footer>"
+
+
+def prose(topic: str, n: int = 2) -> str:
+    return " ".join(
+        f"The {topic} is something that we have been thinking about for a long time, and it is clear "
+        f"that there are many ways in which it can be done well, which is why we wrote this part {i}."
+        for i in range(n))
+
+
+def paragraphs(topic: str, n: int) -> str:
+    return "".join(f"<p>{prose(f'{topic} {i}')}</p>" for i in range(n))
+
+
+def extract(body: str, head: str = "") -> str:
+    html = f"<html lang='en'><head><title>t</title>{head}</head><body>{NAV}{body}{FOOT}</body></html>"
+    raw = html.encode()
+    rec = HtmlRecord(url=URL, body=raw, status=200, content_type="text/html", http_headers={},
+                     provenance=Provenance("t.warc.gz", 0, len(raw), "<urn:1>", None))
+    cfg = ExtractConfig()
+    cfg.min_doc_chars = 0
+    doc, reason = extract_document(rec, cfg)
+    assert doc is not None, reason
+    return "\n".join(doc.text_blocks)
+
+
+def test_forum_thread_is_kept_as_its_sequence_of_posts():
+    # posts in comment-named containers (forum software's naming) outweigh the rest of the page
+    posts = "".join(
+        f"<div class='comment' id='comment-{i}'><div class='author'>user{i}</div>"
+        f"<div class='comment-body'><p>{prose(f'question number {i}', 3)}</p></div></div>" for i in range(4))
+    rules = f"<div class='intro'><p>{prose('forum rules', 3)}</p></div>"
+    text = extract(f"<main><h1>How do I start?</h1>{rules}{posts}</main>")
+    for i in range(4):
+        assert f"question number {i}" in text
+    assert text.index("question number 0") < text.index("question number 3")  # in page order
+
+
+def test_comments_under_an_article_stay_out():
+    article = "<article><h1>Story</h1>" + paragraphs("main point", 6) + "</article>"
+    comments = f"<div class='comments'><div class='comment'><p>{prose('reader view')}</p></div></div>"
+    text = extract(article + comments)
+    assert "main point 5" in text and "reader view" not in text
+
+
+def test_content_spread_over_several_sections_is_kept_whole():
+    # each section deep in its own wrappers, each named differently: no single element scores them all
+    def section(i: int, n: int) -> str:
+        return (f"<section class='s{i}'><div class='row{i}'><div class='col{i}'><div class='text{i}'>"
+                f"<h2>Service {i}</h2><p>{prose(f'service offer {i}', n)}</p></div></div></div></section>")
+
+    text = extract("<div id='page'>" + "".join(section(i, 4 if i == 1 else 2) for i in range(5)) + "</div>")
+    for i in range(5):
+        assert f"service offer {i}" in text and f"Service {i}" in text
+
+
+def test_table_rows_are_one_line_each_with_cells_separated():
+    rows = "".join(f"<tr><td>Item {i}</td><td>{i}.5 kg</td><td>{10 * i} EUR</td></tr>" for i in range(6))
+    text = extract(f"<article><p>{prose('product range', 3)}</p><table><tr><th>Name</th><th>Weight</th>"
+                   f"<th>Price</th></tr>{rows}</table></article>")
+    assert f"Name{CELL_SEPARATOR}Weight{CELL_SEPARATOR}Price" in text.splitlines()
+    assert f"Item 3{CELL_SEPARATOR}3.5 kg{CELL_SEPARATOR}30 EUR" in text.splitlines()
+
+
+def test_layout_table_cells_with_paragraphs_stay_blocks():
+    text = extract(f"<table><tr><td><p>{prose('left column')}</p></td><td><p>{prose('right column')}</p></td>"
+                   f"</tr></table>")
+    assert CELL_SEPARATOR not in text and "left column" in text and "right column" in text
+
+
+def test_listing_keeps_its_cards():
+    cards = "".join(
+        f"<div class='card'><a href='/story-{i}'><h3>Headline number {i} about the markets today</h3>"
+        f"<p>A teaser sentence for story {i} that says what it is about</p></a></div>" for i in range(8))
+    text = extract(f"<main><h1>Business</h1><div class='grid'>{cards}</div></main>")
+    for i in range(8):
+        assert f"Headline number {i}" in text
+
+
+def test_teaser_list_after_an_article_stays_out():
+    article = "<article>" + paragraphs("main point", 5) + "</article>"
+    teasers = "".join(f"<li><a href='/s{i}'>Another headline number {i} you may want to read</a></li>"
+                      for i in range(8))
+    text = extract(article + f"<div class='more'><ul>{teasers}</ul></div>")
+    assert "main point 4" in text and "Another headline" not in text
+
+
+def test_json_ld_description_stands_in_for_a_script_rendered_page():
+    desc = "<p>Hand-roasted dark coffee with notes of cocoa and cherry, sourced from farms we visit every year.</p>"
+    ld = json.dumps({"@context": "https://schema.org", "@type": "Product", "name": "Dark Roast",
+                     "description": desc, "offers": {"price": "12.00"}})
+    text = extract("<div id='app'><h1>Dark Roast</h1></div>",
+                   head=f"<script type='application/ld+json'>{ld}</script>")
+    assert "Hand-roasted dark coffee with notes of cocoa" in text and "<p>" not in text
+
+
+def test_json_ld_is_not_added_where_the_page_has_text():
+    ld = json.dumps({"@type": "Article", "description": "A summary written for search engines only, " * 3})
+    text = extract(f"<article><p>{prose('real text', 3)}</p></article>",
+                   head=f"<script type='application/ld+json'>{ld}</script>")
+    assert "search engines" not in text
+
+
+def test_json_ld_texts_is_bounded_and_skips_bad_json():
+    nested = {"description": "deep"}
+    for _ in range(50):
+        nested = {"child": nested}
+    assert json_ld_texts(["{not json", json.dumps(nested), json.dumps([{"text": "ab"}, {"description": "abc"}])]) \
+        == ["abc", "ab"]
+
+
+def test_content_hidden_until_a_script_shows_it_is_kept():
+    body = (f"<div style='display:none'><p>Cookie settings and a tiny popup</p></div>"
+            f"<div class='lockdown' style='display: none;'><article><p>{prose('hidden article', 3)}</p>"
+            f"</article></div>")
+    text = extract(body)
+    assert "hidden article" in text and "popup" not in text
+
+
+def test_extract_no_filters_keeps_pages_the_rules_drop(tmp_path, capsys):
+    out = tmp_path / "all.jsonl"
+    assert main(["extract", "--no-filters", str(SAMPLE_WARC), "-o", str(out)]) == 0
+    docs = list(read_documents(str(out)))
+    assert "ledger adds up: 22 records, 9 pages" in capsys.readouterr().out
+    urls = {d.url for d in docs}
+    assert "http://sample.mmcorpus.test/de/stadtpark" in urls  # the filters drop it by language
+    assert all(d.language is None for d in docs)  # no language identification ran
+
+
+def test_closed_tabs_are_content():
+    tabs = "".join(
+        f"<div role='tabpanel' id='tab-{lang}' {'hidden' if i else ''}><p>{prose(f'example in {lang}', 2)}</p></div>"
+        for i, lang in enumerate(["python", "java", "ruby"]))
+    text = extract(f"<main><h1>Quickstart</h1><p>{prose('the setup')}</p><div class='tabs'>{tabs}</div></main>")
+    assert "example in java" in text and "example in ruby" in text
+
+
+def test_aria_hidden_image_is_still_shown():
+    html = (f"<article><p>{prose('the formula', 3)}</p><p>The identity "
+            "<img src='https://example.com/formula.png' aria-hidden='true' alt='A = A^H' width='240' height='80'> "
+            f"holds.</p><div aria-hidden='true'><p>{prose('a hidden duplicate')}</p></div></article>")
+    raw = f"<html><body>{html}</body></html>".encode()
+    rec = HtmlRecord(url=URL, body=raw, status=200, content_type="text/html", http_headers={},
+                     provenance=Provenance("t.warc.gz", 0, len(raw), "<urn:1>", None))
+    doc, _ = extract_document(rec, ExtractConfig())
+    assert [i.url for i in doc.image_refs] == ["https://example.com/formula.png"]
+    assert "hidden duplicate" not in "\n".join(doc.text_blocks)
