@@ -49,6 +49,9 @@ def run(args: argparse.Namespace, beam_args: list[str] | None = None) -> int:
             logging.getLogger(name).setLevel(logging.ERROR)
         # the local job service relays a stopped worker's last words as CRITICAL: an interrupt's noise
         logging.getLogger("apache_beam.runners.portability.local_job_service").setLevel(logging.CRITICAL + 1)
+        # in-process SDK workers log an interrupted bundle with its traceback; a real failure of a
+        # bundle still reaches the launcher, which raises it with the worker's message
+        logging.getLogger("apache_beam.runners.worker").setLevel(logging.CRITICAL + 1)
     manifest = run_with_args(args, beam_args or [])
     if manifest.get("dry_run"):
         print(f"dry run: the {args.runner} graph for {len(manifest['inputs'])} input(s) was built; nothing submitted")
