@@ -30,7 +30,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with ``only``, just that sub-command's module is imported.
+
+    Arguments are declared by each command's module, and some of those import heavy packages
+    (``run`` imports Beam), so ``main`` builds only the command being run: ``mmcorpus show`` and
+    ``mmcorpus --help`` never pay for Beam.
+    """
     parser = argparse.ArgumentParser(
         prog="mmcorpus",
         description="Turn web crawls (WARC files) into multimodal training data, KOSMOS-1 style.",
@@ -41,9 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.add_argument("--log-level", default="WARNING", help="Python logging level (default WARNING)")
         p.set_defaults(_module=module_name)
-        # Arguments are declared by the command module; importing it here is cheap because
-        # command modules import their heavy dependencies inside run().
-        importlib.import_module(module_name).add_arguments(p)
+        if only is None or name == only:
+            importlib.import_module(module_name).add_arguments(p)
     return parser
 
 
@@ -67,7 +72,9 @@ def load_config(args: argparse.Namespace):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(only=command if command in COMMANDS else "")
     args, extra = parser.parse_known_args(argv)
     if not args.command:
         parser.print_help()

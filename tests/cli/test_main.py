@@ -41,3 +41,14 @@ def test_bad_override_is_a_clear_error(capsys):
 def test_console_script_runs():
     r = subprocess.run([sys.executable, "-m", "mmcorpus", "--version"], capture_output=True, text=True)
     assert r.returncode == 0 and r.stdout.startswith("mmcorpus ")
+
+
+def test_only_the_command_being_run_is_imported():
+    import subprocess
+    import sys
+
+    code = ("import sys; from mmcorpus.cli.main import main\n"
+            "try:\n    main(['show', '--help'])\nexcept SystemExit:\n    pass\n"
+            "print('apache_beam' in sys.modules, 'torch' in sys.modules)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert r.stdout.strip().endswith("False False")
