@@ -120,11 +120,10 @@ def remove_stale(out: str, kind: str, n_files: int) -> None:
 
 
 def read_family(path: str) -> dict[str, Any]:
-    import pyarrow.parquet as pq
+    from mmcorpus.shards.reader import read_parquet
 
-    fs, p = _fs(path)
-    with fs.open(p, "rb") as f:
-        meta = pq.read_schema(f).metadata or {}
+    table = read_parquet(path)
+    meta = (table.schema.metadata if table is not None else None) or {}
     if META_KEY not in meta:
         raise UserError(f"{path}: not an mmcorpus signature file (no {META_KEY.decode()} metadata)")
     return json.loads(meta[META_KEY])
@@ -145,11 +144,11 @@ def signature_files_for(previous_out: str, hasher) -> list[str]:
 
 
 def read_signature_file(path: str) -> Iterator[tuple[str, str, int, bytes]]:
-    import pyarrow.parquet as pq
+    from mmcorpus.shards.reader import read_parquet
 
-    fs, p = _fs(path)
-    with fs.open(p, "rb") as f:
-        table = pq.read_table(f)
+    table = read_parquet(path)
+    if table is None:
+        raise UserError(f"{path}: signature file not found")
     yield from zip(*(table.column(c).to_pylist() for c in ("id", "url", "words", "signature")))
 
 
