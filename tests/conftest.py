@@ -22,6 +22,16 @@ def shared(*parts: str) -> Path:
     return p
 
 
+def word(n: int) -> str:
+    """For dedup tests: a made-up word for ``n`` in letters only (digits are folded to ``0`` by the normalisation)."""
+    s = ""
+    while True:
+        n, r = divmod(n, 26)
+        s += "abcdefghijklmnopqrstuvwxyz"[r]
+        if n == 0:
+            return s + "x"
+
+
 def write_warc(path: Path, records: list[dict], gzip: bool = True) -> Path:
     """Write records given as dicts: url, body, ctype, status ('200 OK'), type ('response'), headers."""
     from warcio.statusandheaders import StatusAndHeaders

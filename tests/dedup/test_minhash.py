@@ -8,18 +8,9 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import word
 
 from mmcorpus.dedup import minhash as mh
-
-
-def word(n: int) -> str:
-    """A made-up word for ``n`` in letters only (digits are folded to ``0`` by the normalisation)."""
-    s = ""
-    while True:
-        n, r = divmod(n, 26)
-        s += "abcdefghijklmnopqrstuvwxyz"[r]
-        if n == 0:
-            return s + "x"
 
 
 def words_of(seed: int, n: int, vocab: int = 3000) -> list[str]:

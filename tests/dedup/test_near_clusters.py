@@ -5,21 +5,12 @@ from __future__ import annotations
 import random
 
 import numpy as np
+from conftest import word
 
 from mmcorpus.dedup import clusters as cl
 from mmcorpus.dedup import minhash as mh
 
 H = mh.MinHasher()
-
-
-def word(n: int) -> str:
-    """A made-up word for ``n`` in letters only (digits are folded to ``0`` by the normalisation)."""
-    s = ""
-    while True:
-        n, r = divmod(n, 26)
-        s += "abcdefghijklmnopqrstuvwxyz"[r]
-        if n == 0:
-            return s + "x"
 
 
 def text(seed: int, n: int = 300) -> list[str]:

@@ -9,23 +9,13 @@ import apache_beam as beam
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.testing.util import assert_that, equal_to
-from conftest import SAMPLE_WARC
+from conftest import SAMPLE_WARC, word
 
 from mmcorpus.config import Config, ConfigError
 from mmcorpus.data import Document, Provenance
 from mmcorpus.dedup.dedupe_files import list_files, read_audit, read_signature_file
 from mmcorpus.pipelines.metrics import ledger_from_result
 from mmcorpus.pipelines.near_dedup import NearDedupe
-
-
-def word(n: int) -> str:
-    """A made-up word for ``n`` in letters only (digits are folded to ``0`` by the normalisation)."""
-    s = ""
-    while True:
-        n, r = divmod(n, 26)
-        s += "abcdefghijklmnopqrstuvwxyz"[r]
-        if n == 0:
-            return s + "x"
 
 
 def paragraphs(seed: int, n: int = 8, words: int = 40) -> list[str]:
