@@ -11,8 +11,11 @@
 * Class weight: Readability's ``_getClassWeight`` (+/-25 for each of class and id).
 * Captions: ``figcaption`` and caption/credit classes, whose text belongs to an image.
 
-The tests run once per distinct "class<TAB>id" string and are remembered across pages (bounded),
-so a crawl pays for each class name once, not once per element.
+The patterns never match across whitespace, so each test on a "class<TAB>id" string is the OR of
+the same test on its tokens. The tests run once per distinct token and the combination once per
+distinct string, both remembered across pages (bounded): utility-class pages (Tailwind) give
+~100 distinct strings per page but few distinct tokens (WCXB's dev pages: 141k strings; testing
+whole strings took about a third of extraction time).
 """
 
 from __future__ import annotations
@@ -27,40 +30,35 @@ UNLIKELY = re.compile(
     r"skip|byline|rss|login|signup|remark|replies|shoutbox|skyscraper|tags|postmeta|post-meta|"
     r"entry-meta|author|ad|ads|disclaimer|disclosure|subscription|donate|donation|spenden|buybox|"
     r"paywall|postmetadata|metadata|kicker|toc|rating|ratings|teaser-list|reviews|yotpo)(?:$|[\s_\-])",
-    re.IGNORECASE,
 )
-OK_MAYBE = re.compile(r"article|body|column|content|main|shadow|story|entry|post-?body|text|blog", re.IGNORECASE)
+OK_MAYBE = re.compile(r"article|body|column|content|main|shadow|story|entry|post-?body|text|blog")
 STRONG_UNLIKELY = re.compile(
-    r"cookie|consent|gdpr|comment|disqus|share|sharing|social|related|newsletter|breadcrumb", re.IGNORECASE
+    r"cookie|consent|gdpr|comment|disqus|share|sharing|social|related|newsletter|breadcrumb"
 )
 # "no-share", "noshare", "no_caption": a negated class says the opposite of its keyword.
 _NEGATED = re.compile(
     r"(?:^|(?<=\s))(?:no|without)[-_]?(?:share|sharing|comments?|sidebar|social|ads?|author|related|captions?|"
     r"credits?)\b",
-    re.IGNORECASE,
 )
 POSITIVE = re.compile(
     r"article|body|content|entry|hentry|h-entry|main|page|pagination|post|text|blog|story|artikel|"
     r"inhalt|beitrag",
-    re.IGNORECASE,
 )
 NEGATIVE = re.compile(
     r"-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|foot|footer|footnote|"
     r"gdpr|masthead|media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|"
     r"sponsor|shopping|tags|tool|widget",
-    re.IGNORECASE,
 )
 # Image captions and credits: their text belongs to the image (ImageRef.caption), not the prose.
 CAPTION = re.compile(
     r"caption|credit|bildunterschrift|bildtext|legende|copyright|bildquelle|fotograf|attribution|"
     r"imagedescription|(?:image|img|photo|picture|foto|bild|media)[-_]?(?:desc|subtitle|metadata|"
     r"source|quelle|info\b)",
-    re.IGNORECASE,
 )
 
 
 # Names of reader comments and replies: furniture on an article, the content itself on a forum thread.
-COMMENT = re.compile(r"(?:^|[\s_\-])(?:comments?|commentlist|replies|disqus)(?:$|[\s_\-])", re.IGNORECASE)
+COMMENT = re.compile(r"(?:^|[\s_\-])(?:comments?|commentlist|replies|disqus)(?:$|[\s_\-])")
 
 
 class ClassInfo(NamedTuple):
@@ -70,25 +68,57 @@ class ClassInfo(NamedTuple):
     comment: bool = False  # furniture because it names comments or replies
 
 
-_MEMO_MAX = 50_000  # distinct class/id strings remembered across pages (bounded memory)
+_MEMO_MAX = 50_000  # distinct class/id strings (and tokens) remembered across pages (bounded memory)
 _memo: dict[str, ClassInfo] = {}
+_token_memo: dict[str, int] = {}
+
+# Bits of one token's tests.
+_U, _OK, _STRONG, _CAP, _COMMENT, _NEG, _POS = 1, 2, 4, 8, 16, 32, 64
+
+
+def _token_bits(token: str) -> int:
+    """The tests on one class or id token (no whitespace), as bits; memoised across pages.
+
+    The patterns above are written in lower case and matched against the lowered token.
+    """
+    bits = _token_memo.get(token)
+    if bits is None:
+        lower = token.lower()  # the patterns are lower case: matching lowered text is ~4x faster than IGNORECASE
+        key = _NEGATED.sub("", lower.replace("elementor-widget", "elementor"))
+        bits = (
+            (_U if UNLIKELY.search(key) else 0)
+            | (_OK if OK_MAYBE.search(key) else 0)
+            | (_STRONG if STRONG_UNLIKELY.search(key) else 0)
+            | (_CAP if CAPTION.search(key) else 0)
+            | (_COMMENT if COMMENT.search(key) else 0)
+            | (_NEG if NEGATIVE.search(lower) else 0)
+            | (_POS if POSITIVE.search(lower) else 0)
+        )
+        if len(_token_memo) >= _MEMO_MAX:
+            _token_memo.clear()
+        _token_memo[token] = bits
+    return bits
 
 
 def class_info(name: str) -> ClassInfo:
-    """The three tests on a ``"class<TAB>id"`` string, memoised across pages."""
+    """The tests on a ``"class<TAB>id"`` string, memoised across pages.
+
+    Unlikely: a furniture name, unless an ``OK_MAYBE`` name saves it and no ``STRONG_UNLIKELY``
+    name is there; weight: -25 for a ``NEGATIVE`` name and +25 for a ``POSITIVE`` one, in each of
+    class and id.
+    """
     info = _memo.get(name)
     if info is None:
-        key = _NEGATED.sub("", name.replace("elementor-widget", "elementor"))
-        unlikely = bool(UNLIKELY.search(key)) and not (OK_MAYBE.search(key) and not STRONG_UNLIKELY.search(key))
-        weight = 0
         cls, _, ident = name.rpartition("\t")
+        every = weight = 0
         for part in (cls, ident):
-            if part:
-                if NEGATIVE.search(part):
-                    weight -= 25
-                if POSITIVE.search(part):
-                    weight += 25
-        info = ClassInfo(unlikely, bool(CAPTION.search(key)), weight, unlikely and bool(COMMENT.search(key)))
+            part_bits = 0
+            for token in part.split():
+                part_bits |= _token_bits(token)
+            weight += (25 if part_bits & _POS else 0) - (25 if part_bits & _NEG else 0)
+            every |= part_bits
+        unlikely = bool(every & _U) and not (every & _OK and not every & _STRONG)
+        info = ClassInfo(unlikely, bool(every & _CAP), weight, unlikely and bool(every & _COMMENT))
         if len(_memo) >= _MEMO_MAX:
             _memo.clear()
         _memo[name] = info
