@@ -1,12 +1,18 @@
 """Run a yardstick extractor over WCXB's dev pages in its own interpreter; print JSON.
 
-    /tmp/bench312/bin/python benchmarks/wcxb_yardstick.py rs-trafilatura ../shared/data/extraction-wcxb-dev
+    /tmp/bench312/bin/python benchmarks/wcxb_yardstick.py rs-trafilatura ../shared/data/extraction-wcxb-dev [--serve]
 
 rs-trafilatura publishes wheels for Python >= 3.12 only, so ``extraction_quality.py --py312``
 runs this file under a separate 3.12 virtual environment (``python3.12 -m venv /tmp/bench312 &&
 /tmp/bench312/bin/pip install rs-trafilatura``). It imports nothing from mmcorpus (standard
-library and the tool only) and prints ``{"preds": {id: text}, "cpu_seconds": s, "version": v}``;
-the CPU time is this process's, extraction only (pages are read and gunzipped before the clock).
+library and the tool only). The CPU time is this process's, extraction only (pages are read and
+gunzipped before the clock).
+
+* Batch: prints ``{"preds": {id: text}, "cpu_seconds": s, "version": v}``.
+* ``--serve``: prints ``{"version": v}``, then for each page id read from stdin, one line
+  ``{"text": ..., "cpu_seconds": s}``. The caller sends one page at a time between its own
+  extractors' turns, so every tool runs on the same page in the same few milliseconds and a
+  change in the machine's load hits all of them alike.
 """
 
 from __future__ import annotations
@@ -30,14 +36,26 @@ def main(argv: list[str]) -> int:
         return 2
     import rs_trafilatura
 
+    def extract(url: str, body: bytes) -> str:
+        try:
+            res = rs_trafilatura.extract(body.decode("utf-8", "replace"), url=url or None)
+            return (res.main_content or "") if res is not None else ""
+        except Exception:  # noqa: BLE001 - a yardstick's failure on one page scores as empty output
+            return ""
+
+    if "--serve" in argv:
+        by_id = {fid: (url, body) for fid, url, body in pages}
+        print(json.dumps({"version": rs_trafilatura.__version__}), flush=True)
+        for line in sys.stdin:
+            url, body = by_id[line.strip()]
+            t0 = time.process_time()
+            text = extract(url, body)
+            print(json.dumps({"text": text, "cpu_seconds": time.process_time() - t0}), flush=True)
+        return 0
     preds = {}
     t0 = time.process_time()
     for fid, url, body in pages:
-        try:
-            res = rs_trafilatura.extract(body.decode("utf-8", "replace"), url=url or None)
-            preds[fid] = (res.main_content or "") if res is not None else ""
-        except Exception:  # noqa: BLE001 - a yardstick's failure on one page scores as empty output
-            preds[fid] = ""
+        preds[fid] = extract(url, body)
     cpu = time.process_time() - t0
     print(json.dumps({"preds": preds, "cpu_seconds": cpu, "version": rs_trafilatura.__version__}))
     return 0
