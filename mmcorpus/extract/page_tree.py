@@ -29,8 +29,8 @@ range ``[i, end[i]]``, so "everything inside this element" is a slice, never ano
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from selectolax.lexbor import LexborHTMLParser
