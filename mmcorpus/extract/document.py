@@ -90,8 +90,10 @@ def _picture_srcsets(node) -> list[str]:
 
 
 def _names_url(node) -> bool:
-    """Whether an ``<img>`` names any image URL (``src``, ``srcset``, lazy attributes)."""
-    return bool(image_urls.candidates(node.attributes, _picture_srcsets(node)))
+    """Whether an ``<img>`` names any image URL (``src``, ``srcset``, lazy attributes), or sits
+    in a ``<picture>`` whose sources may."""
+    par = node.parent
+    return bool(image_urls.candidates(node.attributes)) or (par is not None and par.tag == "picture")
 
 
 def _image_ref(node, base: str, min_side: int, real=None) -> ImageRef | None:

@@ -35,6 +35,8 @@ article in ``div.sidebar-content`` must not lose it.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+
 from mmcorpus.extract.block_labels import BAD, CAPTION, GOOD, LOW, NEAR, SHORT
 from mmcorpus.extract.class_rules import class_weight
 from mmcorpus.extract.word_lists import END_HEADINGS, SECTION_HEADINGS
@@ -480,30 +482,32 @@ def images_beside_dropped_text(tree, keep: list[bool], labels: list[int], inside
     this took the images outside expected.html from 12.4% to 9.3% of ours, for 7 of 420 expected
     ones (a navigation table's city thumbnails, a labelled portrait).
     """
-    parent, blocks = tree.parent, tree.blocks
-    if not any(inside[ei] for _pos, ei, _node in tree.images):
+    parent, end, blocks = tree.parent, tree.end, tree.blocks
+    shown = [ei for _pos, ei, _node in tree.images if inside[ei]]
+    if not shown:
         return
-    n = len(parent)
-    kept = [0] * n
-    dropped = [0] * n
-    for b, k, lab in zip(blocks, keep, labels):
-        el = b[4]
-        if k:
-            kept[el] += len(b[1])
-        elif lab == BAD:
-            dropped[el] += len(b[1])
-    for i in range(n - 1, 0, -1):
-        p = parent[i]
-        kept[p] += kept[i]
-        dropped[p] += dropped[i]
-    for _pos, ei, _node in tree.images:
-        if not inside[ei]:
-            continue
+    # prefix sums over the blocks in element order (nearly document order already: text after a
+    # nested block belongs to an earlier element): a subtree [a, end[a]]'s kept and dropped text is
+    # a difference of two bisections, no pass over the elements
+    per_el = sorted((b[4], len(b[1]) if k else 0, len(b[1]) if not k and lab == BAD else 0)
+                    for b, k, lab in zip(blocks, keep, labels))
+    els, kept, dropped = [], [0], [0]
+    k_sum = d_sum = 0
+    for el, kc, dc in per_el:
+        k_sum += kc
+        d_sum += dc
+        els.append(el)
+        kept.append(k_sum)
+        dropped.append(d_sum)
+    for ei in shown:
         a = ei
         for _ in range(levels):
             a = parent[a]
-            if a < 0 or kept[a]:
+            if a < 0:
                 break
-            if dropped[a]:
+            lo, hi = bisect_left(els, a), bisect_right(els, end[a])
+            if kept[hi] > kept[lo]:
+                break
+            if dropped[hi] > dropped[lo]:
                 inside[ei] = 0
                 break
