@@ -80,7 +80,15 @@ def test_teaser_thumbnails_go_with_their_dropped_headlines():
     assert urls == ["https://example.com/lead.jpg", "https://example.com/inline.jpg"]
 
 
-def test_an_image_beside_a_short_credit_that_is_not_output_stays():
-    # the credit is neither output nor boilerplate: it does not decide for the picture
-    doc = doc_of(f"<p>{PARA}</p><div><img src='/photo.jpg'><span>Getty</span></div><p>{PARA}</p>")
-    assert [r.url for r in doc.image_refs] == ["https://example.com/photo.jpg"]
+def test_an_image_beside_a_credit_line_that_is_not_output_stays():
+    # a short line and a credit line ("Source: ...", BAD by its words) are not page structure:
+    # they do not decide for the picture
+    doc = doc_of(f"<p>{PARA}</p><div><img src='/photo.jpg'><span>Getty</span></div><p>{PARA}</p>"
+                 f"<div><p><img src='/chart.png'></p><p>Source: Tableau</p></div><p>{PARA}</p>")
+    assert [r.url for r in doc.image_refs] == ["https://example.com/photo.jpg", "https://example.com/chart.png"]
+
+
+def test_an_image_beside_flagged_furniture_goes():
+    doc = doc_of(f"<p>{PARA}</p><div><img src='/promo.jpg'><div class='newsletter-signup'>Get our "
+                 f"daily newsletter, every morning</div></div><p>{PARA}</p>")
+    assert doc.image_refs == []
