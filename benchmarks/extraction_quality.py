@@ -1,6 +1,7 @@
 """Extraction quality: mmcorpus vs trafilatura on real pages with ground truth.
 
     python benchmarks/extraction_quality.py [--data ../shared/data] [--no-trafilatura] [--json OUT]
+        [--no-wcxb] [--image-detail]
 
 Three sets, each scored in its own ground truth's convention:
 
