@@ -18,7 +18,7 @@ Runs on a :class:`~mmcorpus.extract.page_tree.PageTree` with the per-block text 
 5. Output (:func:`keep_blocks`): inside the region, everything but BAD and CAPTION blocks, with
    short blocks kept only where they belong to the article (between its good blocks, in runs such
    as lists and tables, or in the same container as its prose).
-   The region's images are those not beside text dropped as boilerplate
+   The region's images are those not beside text dropped as page structure
    (:func:`images_beside_dropped_text`: teaser thumbnails, previous/next links).
 
 Beyond articles (issue 12; WCXB's README names each failure, and each rule was measured over
