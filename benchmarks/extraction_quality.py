@@ -1,6 +1,7 @@
 """Extraction quality: mmcorpus vs trafilatura on real pages with ground truth.
 
     python benchmarks/extraction_quality.py [--data ../shared/data] [--no-trafilatura] [--json OUT]
+        [--no-wcxb] [--image-detail]
 
 Three sets, each scored in its own ground truth's convention:
 
@@ -193,10 +194,13 @@ def token_prf(pred: str, gold: str) -> tuple[float, float, float]:
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def readability_scores(cases, extract, with_images: bool) -> dict[str, float]:
+def readability_scores(cases, extract, with_images: bool, detail: bool = False) -> dict[str, float]:
+    """Token P/R/F1 per page, averaged; with ``with_images`` the image scores too, and with
+    ``detail`` a line per page that has extra or missed images (missed: those not declared under
+    64 px) on stderr, for diagnosis."""
     ps, rs, fs = [], [], []
     n_exp = n_found = n_big = n_big_found = n_ours = n_extra = 0
-    for _name, src, exp in cases:
+    for name, src, exp in cases:
         gold, gold_imgs = expected_text_and_images(exp)
         res = extract(FAKE_URL, src)
         text, imgs = res if isinstance(res, tuple) else (res, [])
@@ -216,8 +220,14 @@ def readability_scores(cases, extract, with_images: bool) -> dict[str, float]:
                 if not small:
                     n_big += 1
                     n_big_found += hit
+            extra = [cands[0] for cands in imgs if not any(_url_key(u) in every for u in cands)]
             n_ours += len(imgs)
-            n_extra += sum(1 for cands in imgs if not any(_url_key(u) in every for u in cands))
+            n_extra += len(extra)
+            if detail:
+                missed = [sorted(keys)[0] for keys, small in gold_imgs if not small and not keys & ours]
+                for kind, urls in (("extra", extra), ("missed", missed)):
+                    for u in urls:
+                        print(f"{name}\t{kind}\t{u}", file=sys.stderr)
     out = {"precision": sum(ps) / len(ps), "recall": sum(rs) / len(rs), "f1": sum(fs) / len(fs)}
     if with_images:
         out["image_recall"] = n_found / max(1, n_exp)
@@ -338,6 +348,8 @@ def main(argv=None) -> int:
     ap.add_argument("--json", type=Path, help="also write the scores here")
     ap.add_argument("--py312", help="a Python >= 3.12 with rs-trafilatura installed, for the WCXB yardstick")
     ap.add_argument("--no-wcxb", action="store_true", help="skip WCXB's 1,310 dev pages")
+    ap.add_argument("--image-detail", action="store_true",
+                    help="list per Readability page the extra and missed images (stderr)")
     args = ap.parse_args(argv)
     if not args.data.exists():
         print(f"no data at {args.data}", file=sys.stderr)
@@ -355,7 +367,8 @@ def main(argv=None) -> int:
         t0 = time.perf_counter()
         rows[name] = {
             "trafilatura_eval": snippet_scores(pages, fn_text),
-            "readability": readability_scores(cases, fn_doc, with_images=name == "mmcorpus"),
+            "readability": readability_scores(cases, fn_doc, with_images=name == "mmcorpus",
+                                              detail=args.image_detail and name == "mmcorpus"),
             "goose3": goose_scores(goose, fn_text),
             "seconds": time.perf_counter() - t0,
         }

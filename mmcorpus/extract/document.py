@@ -24,7 +24,7 @@ from mmcorpus.extract import image_urls, structured_data
 from mmcorpus.extract import main_content as boilerplate
 from mmcorpus.extract.block_labels import text_labels
 from mmcorpus.extract.decode import decode_html, looks_binary
-from mmcorpus.extract.page_tree import CAPTION_MAX_CHARS, build_page_tree, remove_junk
+from mmcorpus.extract.page_tree import CAPTION_MAX_CHARS, build_page_tree, noscript_twins, remove_junk
 from mmcorpus.extract.prescan import prescan
 from mmcorpus.ledger import CountFn, no_count, outcome
 
@@ -77,16 +77,37 @@ def estimated_depth(body: bytes, limit: int) -> int:
     return best
 
 
-def _image_ref(node, base: str, min_side: int) -> ImageRef | None:
-    attrs = node.attributes
-    extra = []
+def _picture_srcsets(node) -> list[str]:
+    """The srcsets of the ``<source>`` elements of the ``<picture>`` holding ``node``, if any."""
     par = node.parent
+    out = []
     if par is not None and par.tag == "picture":
         for src in par.css("source"):
             ss = src.attributes.get("srcset") or src.attributes.get("data-srcset")
             if ss:
-                extra.append(ss)
-    cands = image_urls.resolved_candidates(attrs, extra, base)
+                out.append(ss)
+    return out
+
+
+def _names_url(node) -> bool:
+    """Whether an ``<img>`` names any image URL (``src``, ``srcset``, lazy attributes), or sits
+    in a ``<picture>`` whose sources may."""
+    par = node.parent
+    return bool(image_urls.candidates(node.attributes)) or (par is not None and par.tag == "picture")
+
+
+def _image_ref(node, base: str, min_side: int, real=None) -> ImageRef | None:
+    """The image of ``<img>`` ``node``; ``real`` is its ``<noscript>`` twin
+    (:func:`~mmcorpus.extract.page_tree.noscript_twins`), whose URLs name the real file and come
+    first; the shown element's ``src`` is then the script's placeholder and is left out."""
+    attrs = node.attributes
+    cands = image_urls.resolved_candidates(attrs, _picture_srcsets(node), base)
+    if real is not None:
+        placeholder = image_urls.resolve(attrs.get("src") or "", base)
+        shown = [u for u in cands if u != placeholder]
+        cands = list(dict.fromkeys(image_urls.resolved_candidates(real.attributes, _picture_srcsets(real), base)
+                                   + shown))
+        attrs = {**attrs, **{k: v for k, v in real.attributes.items() if v}}
     url = cands[0] if cands else None
     if url is None:
         return None
@@ -95,7 +116,7 @@ def _image_ref(node, base: str, min_side: int) -> ImageRef | None:
     if image_urls.skip_reason(url, attrs, w, h, min_side):
         return None
     return ImageRef(url=url, alt=_attr_text(attrs, "alt"), title=_attr_text(attrs, "title"),
-                    caption=_caption(par), declared_width=w, declared_height=h, candidates=cands)
+                    caption=_caption(node.parent), declared_width=w, declared_height=h, candidates=cands)
 
 
 def _attr_text(attrs, name: str) -> str | None:
@@ -215,10 +236,12 @@ def _extract_tree(text: str, record: HtmlRecord, cfg: ExtractConfig, prefilter: 
             n_chars += len(extra)
     items: list[tuple[int, str | None, ImageRef | None]] = [(b[0], b[1], None) for b in texts]
     seen: set[str] = set()
-    for pos, ei, node in page.images:
+    twins = noscript_twins(page, _names_url) if "noscript" in page.tags else {}
+    for k, (pos, ei, node) in enumerate(page.images):
         if not inside[ei] or flags[ei] == 1:
             continue
-        ref = _image_ref(node, base, cfg.min_declared_image_side)
+        real = page.images[twins[k]][2] if k in twins else None
+        ref = _image_ref(node, base, cfg.min_declared_image_side, real)
         if ref is None or ref.url in seen:
             continue
         seen.add(ref.url)

@@ -29,6 +29,7 @@ range ``[i, end[i]]``, so "everything inside this element" is a slice, never ano
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -422,3 +423,49 @@ def _flags(root, tags, parent, end, chars, names, special, index) -> tuple[bytea
         if thread_flags is not None:
             thread_flags[r:end[r] + 1] = b"\x02" * (end[r] + 1 - r)
     return flags, caption_flags, thread_flags
+
+
+def noscript_twins(tree: PageTree, names_url: Callable[[Any], bool]) -> dict[int, int]:
+    """Lazy-loaded pictures and their ``<noscript>`` fallback: ``{shown slot: noscript slot}``
+    (indices into ``tree.images``).
+
+    A lazy-loading page shows a placeholder ``<img>`` (a blurred 60-px thumbnail, a grey pixel)
+    that a script swaps for the real file, and puts ``<noscript><img src="real"></noscript>``
+    right after it for readers without scripts. The two are one picture: the shown element sits
+    where the picture is (region, caption, furniture flags), the ``<noscript>`` one names the real
+    file. As in Mozilla Readability's ``_unwrapNoscriptImages``: the ``<noscript>`` holds exactly
+    one image, and its previous element sibling (skipping images that name no URL) is a single
+    image, an ``<img>`` or an element holding one image (``names_url``) and no text.
+    """
+    tags, parent, end, chars = tree.tags, tree.parent, tree.end, tree.chars
+    slots = tree.images
+    slot_of = {ei: k for k, (_pos, ei, _node) in enumerate(slots)}
+    in_noscript: dict[int, list[int]] = {}
+    for k, (_pos, ei, _node) in enumerate(slots):
+        a = parent[ei]
+        for _ in range(3):  # <noscript><img>, <noscript><picture><img>, one wrapper more
+            if a < 0:
+                break
+            if tags[a] == "noscript":
+                in_noscript.setdefault(a, []).append(k)
+                break
+            a = parent[a]
+    out: dict[int, int] = {}
+    for ns, ks in in_noscript.items():
+        p = parent[ns]
+        if len(ks) != 1 or p < 0:
+            continue
+        sib = ns - 1
+        while sib > p:
+            while parent[sib] != p:  # the element before ``ns`` is the last one inside its previous sibling
+                sib = parent[sib]
+            k = slot_of.get(sib)
+            if k is None or names_url(slots[k][2]):
+                break
+            sib -= 1  # an image naming no URL (its src is set by script): look one sibling further back
+        if sib <= p or chars[sib]:
+            continue
+        shown = [slot_of[e] for e in range(sib, end[sib] + 1) if e in slot_of and names_url(slots[slot_of[e]][2])]
+        if len(shown) == 1 and shown[0] not in out:
+            out[shown[0]] = ks[0]
+    return out
