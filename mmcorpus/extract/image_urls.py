@@ -19,7 +19,11 @@ LAZY_SRC_ATTRS = (
     "data-image", "data-img", "data-original-src",
 )
 LAZY_SRCSET_ATTRS = ("data-srcset", "data-lazy-srcset", "data-original-srcset")
+_SRCSET_URL = re.compile(r"[\s,]*(\S*)")  # separators, then one candidate's URL
 _DESCRIPTOR = re.compile(r"^(\d+(?:\.\d+)?)([wx])$", re.I)
+# An absolute http(s) URL with a host and none of what urljoin rewrites (an empty query or
+# fragment marker, the tab/newline characters it deletes, a "." or ".." path segment).
+_PLAIN_ABSOLUTE = re.compile(r"https?://(?![/?#])(?!.*[\t\n\r])(?!.*/\.\.?(?:[/?#]|$))(?!.*\?(?:#|$))(?!.*#$)")
 _INT = re.compile(r"^\s*(\d{1,6})")
 _PLACEHOLDER = re.compile(r"(?:lazy|placeholder|blank|spacer|transparent|loading|pixel)[^/]*\.(?:gif|png|svg)",
                           re.I)
@@ -54,29 +58,30 @@ def parse_srcset(srcset: str | None) -> list[tuple[str, str | None]]:
     the URL instead of splitting it into bogus candidates, as a plain ``split(",")`` would.
     """
     out: list[tuple[str, str | None]] = []
-    s, i, n = srcset or "", 0, len(srcset or "")
+    s = srcset or ""
+    i, n = 0, len(s)
     while i < n:
-        while i < n and (s[i].isspace() or s[i] == ","):
-            i += 1
-        start = i
-        while i < n and not s[i].isspace():
-            i += 1
-        url = s[start:i]
+        m = _SRCSET_URL.match(s, i)
+        url, i = m.group(1), m.end()
         if not url:
             break
         if url.endswith(","):
             out.append((url.rstrip(","), None))
             continue
-        depth, start = 0, i
-        while i < n and (depth or s[i] != ","):
-            if s[i] == "(":
-                depth += 1
-            elif s[i] == ")" and depth:
-                depth -= 1
-            i += 1
-        desc = s[start:i].split()
+        comma = s.find(",", i)
+        if comma < 0:
+            comma = n
+        if s.find("(", i, comma) >= 0:  # a comma inside parentheses does not end the descriptors
+            depth, comma = 0, i
+            while comma < n and (depth or s[comma] != ","):
+                if s[comma] == "(":
+                    depth += 1
+                elif s[comma] == ")" and depth:
+                    depth -= 1
+                comma += 1
+        desc = s[i:comma].split()
         out.append((url, desc[0] if desc else None))
-        i += 1
+        i = comma + 1
     return [(u, d) for u, d in out if u]
 
 
@@ -134,8 +139,11 @@ def pick_src(attrs: dict[str, str | None], extra_srcsets: list[str] = ()) -> str
 
 def resolve(url: str, base: str) -> str | None:
     """Absolute http(s) URL, or None."""
+    url = url.strip()
+    if _PLAIN_ABSOLUTE.match(url):  # what urljoin would return unchanged: skip its parse and rebuild
+        return url.split("#", 1)[0]
     try:
-        out = urljoin(base, url.strip())
+        out = urljoin(base, url)
     except ValueError:
         return None
     if not out.startswith(("http://", "https://")):
