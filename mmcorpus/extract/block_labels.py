@@ -86,24 +86,32 @@ def is_boilerplate_line(text: str) -> bool:
     return n < 100 and text[:12].lower().startswith(CREDIT_PREFIXES) and CREDIT_LINE.match(text) is not None
 
 
-def text_labels(blocks) -> list[int]:
+TABLE_CELLS = frozenset(["td", "th"])
+
+
+def text_labels(blocks, tags: list[str] | None = None) -> list[int]:
     """One label per block ``(pos, text, link_chars, owner, first_element)`` from its text.
 
     Where the page's language has (almost) none of our function words, prose is told by length
-    and sentence punctuation instead.
+    and sentence punctuation instead. With the page's ``tags``, a table row or cell is never taken
+    for a dateline: "1/1/2013 | +13.1%" is data (a time series, a schedule), and a table row is
+    one block (:func:`~mmcorpus.extract.page_tree.table_rows`), so a whole table of dated rows
+    would otherwise be cut from the page.
     """
     labels = []
     dens: dict[int, float] = {}
     covered = total = 0.0
-    for i, (_pos, text, link, _owner, _el) in enumerate(blocks):
+    for i, (_pos, text, link, owner, _el) in enumerate(blocks):
         n = len(text)
         ld = link / n
         if ld > MAX_LINK_DENSITY:
             labels.append(BAD)
         elif n < SHORT_CHARS:
-            bad = ld > MAX_SHORT_LINK_DENSITY or is_boilerplate_line(text) or is_metadata_line(text)
+            bad = ld > MAX_SHORT_LINK_DENSITY or is_boilerplate_line(text) or (
+                is_metadata_line(text) and (tags is None or tags[owner] not in TABLE_CELLS))
             labels.append(BAD if bad else SHORT)
-        elif n < GOOD_CHARS and (is_boilerplate_line(text) or is_metadata_line(text)):
+        elif n < GOOD_CHARS and (is_boilerplate_line(text) or (
+                is_metadata_line(text) and (tags is None or tags[owner] not in TABLE_CELLS))):
             labels.append(BAD)
         elif ld > 0.25:
             labels.append(BAD if ld > 0.35 else LOW)

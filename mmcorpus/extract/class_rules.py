@@ -68,6 +68,7 @@ class ClassInfo(NamedTuple):
     caption: bool  # an image caption or credit by its name
     weight: int  # Readability's class weight: -50..50
     comment: bool = False  # furniture because it names comments or replies
+    mixed: bool = False  # furniture whose name also says content ("post-content" with id "share-btn")
 
 
 _MEMO_MAX = 50_000  # distinct class/id strings remembered across pages (bounded memory)
@@ -79,7 +80,8 @@ def class_info(name: str) -> ClassInfo:
     info = _memo.get(name)
     if info is None:
         key = _NEGATED.sub("", name.replace("elementor-widget", "elementor"))
-        unlikely = bool(UNLIKELY.search(key)) and not (OK_MAYBE.search(key) and not STRONG_UNLIKELY.search(key))
+        maybe = OK_MAYBE.search(key) is not None
+        unlikely = bool(UNLIKELY.search(key)) and not (maybe and not STRONG_UNLIKELY.search(key))
         weight = 0
         cls, _, ident = name.rpartition("\t")
         for part in (cls, ident):
@@ -88,7 +90,8 @@ def class_info(name: str) -> ClassInfo:
                     weight -= 25
                 if POSITIVE.search(part):
                     weight += 25
-        info = ClassInfo(unlikely, bool(CAPTION.search(key)), weight, unlikely and bool(COMMENT.search(key)))
+        info = ClassInfo(unlikely, bool(CAPTION.search(key)), weight, unlikely and bool(COMMENT.search(key)),
+                         unlikely and maybe)
         if len(_memo) >= _MEMO_MAX:
             _memo.clear()
         _memo[name] = info

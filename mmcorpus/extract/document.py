@@ -191,8 +191,9 @@ def _extract_tree(text: str, record: HtmlRecord, cfg: ExtractConfig, prefilter: 
             return None, reason, (title, canonical, lang, 0, False)
     page = build_page_tree(root, cfg.max_depth, cfg.max_images_seen)
     info = (title, canonical, lang, page.n_img, page.depth_capped)
-    labels = text_labels(page.blocks)
+    labels = text_labels(page.blocks, page.tags)
     flags = page.thread_flags if boilerplate.is_thread(page, labels) else page.flags
+    flags = boilerplate.unflag_prose_holder(page, labels, flags)
     keep, inside = boilerplate.main_content(page, labels, flags)
     min_chars = cfg.min_block_chars
     texts = [b for b, k in zip(page.blocks, keep) if k and len(b[1]) >= min_chars]

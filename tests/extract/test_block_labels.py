@@ -87,3 +87,10 @@ def test_class_rules_caption_and_weight():
     assert not class_info("article-body\t").caption
     assert class_weight("article-body\tcontent") == 50 and class_weight("sidebar\tfooter") == -50
     assert class_weight(None) == 0
+
+
+def test_table_cells_are_never_datelines():
+    tags = ["body", "td", "p"]
+    blocks = [(0, "1/1/2013 | +13.1%", 0, 1, 1), (1, "1/1/2013 | +13.1%", 0, 2, 2)]
+    assert text_labels(blocks, tags) == [SHORT, BAD]
+    assert text_labels(blocks) == [BAD, BAD]

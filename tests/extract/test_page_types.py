@@ -165,3 +165,45 @@ def test_aria_hidden_image_is_still_shown():
     doc, _ = extract_document(rec, ExtractConfig())
     assert [i.url for i in doc.image_refs] == ["https://example.com/formula.png"]
     assert "hidden duplicate" not in "\n".join(doc.text_blocks)
+
+
+def test_page_hidden_by_visibility_until_hydration_is_kept():
+    # a framework hides the whole page (visibility:hidden) until its script runs; a small hidden tooltip goes
+    body = (f"<div style='visibility:hidden;min-height:100vh'><main><h1>Tutorial</h1>"
+            f"<p>{prose('the tutorial', 3)}</p><span style='visibility: hidden'>Copied to clipboard</span>"
+            f"</main></div>")
+    text = extract(body)
+    assert "the tutorial" in text and "Copied to clipboard" not in text
+
+
+def test_share_prompt_that_is_not_a_heading_does_not_cut_the_article():
+    # "Share This:" in a plain div before the article's first paragraph opens no furniture section
+    text = extract(f"<div class='post'><h1>Smart homes</h1><div class='share-box'>Share This:</div>"
+                   f"{paragraphs('smart home', 4)}</div>")
+    assert "smart home 0" in text and "smart home 3" in text and "Share This" not in text
+
+
+def test_related_box_inside_the_article_ends_with_the_box():
+    # a "Read next" box holding its own title and links, embedded in the article body
+    box = ("<div class='more-like-this'>Read Next"
+           + "".join(f"<div class='title'><a href='/r{i}'>Another story number {i} to read</a></div>" for i in range(3))
+           + "</div>")
+    text = extract(f"<article><div class='body'>{paragraphs('first half', 2)}{box}"
+                   f"{paragraphs('second half', 4)}</div></article>")
+    assert "first half 1" in text and "second half 3" in text and "Another story" not in text
+
+
+def test_content_named_like_furniture_is_kept_when_it_holds_the_prose():
+    # a page builder's article body with id="share-btn": its class says content, its id furniture
+    body = (f"<div class='intro'><p>{prose('short intro')}</p></div>"
+            f"<div class='post-content widget' id='share-btn'>{paragraphs('the body', 6)}</div>"
+            f"<div class='share-bar' id='share'><p>{prose('sharing options')}</p></div>")
+    text = extract(body)
+    assert "the body 5" in text and "sharing options" not in text
+
+
+def test_table_rows_of_dates_are_data_not_datelines():
+    rows = "".join(f"<tr><td>{m}/1/2013</td><td>+{m}.1%</td></tr>" for m in range(1, 13))
+    text = extract(f"<article><h1>Prices</h1><p>{prose('home prices', 3)}</p><table><tr><th>Date</th>"
+                   f"<th>Change</th></tr>{rows}</table><p>{prose('the outlook', 2)}</p></article>")
+    assert f"5/1/2013{CELL_SEPARATOR}+5.1%" in text and "12/1/2013" in text
