@@ -14,7 +14,7 @@ Labels (ordered so that ``label >= LOW`` means "may be output"):
 * ``SHORT``: under 70 characters, almost no link text: a heading, a list item, a table cell, a
   short sentence, or furniture; decided by context.
 * ``LOW``: long but not prose (code, tables of facts, lists of names, a little linked).
-* ``BAD``: link-dense (> 50% link text, or > 20% for a short block), a boilerplate line
+* ``BAD``: link-dense (> 50% link text, or > 20% for a short block), a bare web address, a boilerplate line
   ("Share", "Read more", "Advertisement", "No comments", "Tagged:"), a photo credit, or a
   byline/dateline.
 * ``CAPTION``: set later for blocks inside captions (their text belongs to the image).
@@ -89,6 +89,13 @@ def is_boilerplate_line(text: str) -> bool:
 TABLE_CELLS = frozenset(["td", "th"])
 
 
+def is_bare_url(text: str) -> bool:
+    """A block that is one web address and nothing else: a value printed from a shop's or CMS's data
+    ("cat_thumb_Bone: https://cdn.../thumb.jpg"), a link target spelled out under a share button.
+    Not text anyone reads; an address in a sentence, or in code, has words or lines around it."""
+    return text.startswith(("http://", "https://", "www.")) and not any(c.isspace() for c in text)
+
+
 def text_labels(blocks, tags: list[str] | None = None) -> list[int]:
     """One label per block ``(pos, text, link_chars, owner, first_element)`` from its text.
 
@@ -104,7 +111,7 @@ def text_labels(blocks, tags: list[str] | None = None) -> list[int]:
     for i, (_pos, text, link, owner, _el) in enumerate(blocks):
         n = len(text)
         ld = link / n
-        if ld > MAX_LINK_DENSITY:
+        if ld > MAX_LINK_DENSITY or is_bare_url(text):
             labels.append(BAD)
         elif n < SHORT_CHARS:
             bad = ld > MAX_SHORT_LINK_DENSITY or is_boilerplate_line(text) or (

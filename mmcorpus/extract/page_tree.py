@@ -108,7 +108,9 @@ def _kind_of(node, tid: int) -> tuple[str, int] | None:
     if not tag or tag[0] in "-!":
         return None
     kind = _BLOCK if tag in BLOCK_TAGS else 0
-    if tag == "a":
+    if tag == "a" or ("-" in tag and "href" in node.attributes):
+        # a custom element with an href (``<dropdown-item href=...>``, a web component's menu entry)
+        # is a link; custom tag ids are per document, so this runs per element and is never cached
         kind |= _LINK
     elif tag == "br":
         kind |= _BRK

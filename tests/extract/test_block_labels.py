@@ -94,3 +94,9 @@ def test_table_cells_are_never_datelines():
     blocks = [(0, "1/1/2013 | +13.1%", 0, 1, 1), (1, "1/1/2013 | +13.1%", 0, 2, 2)]
     assert text_labels(blocks, tags) == [SHORT, BAD]
     assert text_labels(blocks) == [BAD, BAD]
+
+
+def test_bare_web_address_is_not_text():
+    blocks = [(0, "https://cdn.example.com/images/160x160/5001_STAPLE_TEE_BONE_THUMB_1.jpg", 0, 1, 1),
+              (1, "See https://example.com/docs for the details.", 0, 1, 1)]
+    assert text_labels(blocks) == [BAD, SHORT]

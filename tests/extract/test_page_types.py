@@ -207,3 +207,12 @@ def test_table_rows_of_dates_are_data_not_datelines():
     text = extract(f"<article><h1>Prices</h1><p>{prose('home prices', 3)}</p><table><tr><th>Date</th>"
                    f"<th>Change</th></tr>{rows}</table><p>{prose('the outlook', 2)}</p></article>")
     assert f"5/1/2013{CELL_SEPARATOR}+5.1%" in text and "12/1/2013" in text
+
+
+def test_custom_element_with_href_is_a_link():
+    # a web component's mega menu: <dropdown-item href> entries are links, so the menu is navigation
+    menu = "".join("<div class='col'>" + " ".join(
+        f"<dropdown-item href='/c{i}{j}'>Category {i} item {j} guitars</dropdown-item>" for j in range(8))
+        + "</div>" for i in range(6))
+    text = extract(f"<div class='mega'>{menu}</div><main><h1>Microphone</h1>{paragraphs('the microphone', 3)}</main>")
+    assert "the microphone 2" in text and "Category 3 item" not in text
