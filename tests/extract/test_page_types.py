@@ -216,3 +216,20 @@ def test_custom_element_with_href_is_a_link():
         + "</div>" for i in range(6))
     text = extract(f"<div class='mega'>{menu}</div><main><h1>Microphone</h1>{paragraphs('the microphone', 3)}</main>")
     assert "the microphone 2" in text and "Category 3 item" not in text
+
+
+def test_listing_cards_partly_linked_and_their_short_titles_are_kept():
+    # event cards: a short linked title (h2) and a subtitle whose link is a part of it
+    cards = "".join(
+        f"<div class='event'><div class='date'>Mar {i} 26</div><h2><a href='/e{i}'>Con{i}</a></h2>"
+        f"<h3><a href='/c{i}'>Tech conference</a> in City number {i}, Country</h3></div>" for i in range(8))
+    text = extract(f"<main><h1>Tech conferences</h1><div class='events'>{cards}</div></main>")
+    for i in range(8):
+        assert f"Con{i}" in text and f"City number {i}" in text
+
+
+def test_customer_reviews_section_of_a_product_page_stays_out():
+    reviews = "".join(f"<div class='r'><p>{prose(f'happy customer {i}')}</p></div>" for i in range(3))
+    text = extract(f"<main><h1>Dark Roast</h1><div class='desc'>{paragraphs('the coffee', 3)}</div>"
+                   f"<h2>Customer Reviews (3)</h2>{reviews}</main>")
+    assert "the coffee 2" in text and "happy customer" not in text
