@@ -200,11 +200,12 @@ def _extract_tree(text: str, record: HtmlRecord, cfg: ExtractConfig, prefilter: 
     n_chars = sum(len(b[1]) for b in texts)
     if n_chars < max(cfg.min_doc_chars, boilerplate.RETRY_CHARS) and flags != page.caption_flags:
         # Readability's retry: the class/id rules may have flagged the article itself.
-        keep2, inside2 = boilerplate.main_content(page, labels, page.caption_flags)
+        flags2 = boilerplate.retry_flags(page)
+        keep2, inside2 = boilerplate.main_content(page, labels, flags2)
         texts2 = [b for b, k in zip(page.blocks, keep2) if k and len(b[1]) >= min_chars]
         n_chars2 = sum(len(b[1]) for b in texts2)
         if n_chars2 > 2 * n_chars + 100:
-            texts, inside, flags, n_chars = texts2, inside2, page.caption_flags, n_chars2
+            texts, inside, flags, n_chars = texts2, inside2, flags2, n_chars2
     if n_chars < structured_data.FALLBACK_CHARS:
         # a script-rendered page: its JSON-LD description stands in for the missing text
         head = tree.head

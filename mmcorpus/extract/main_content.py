@@ -33,6 +33,8 @@ article in ``div.sidebar-content`` must not lose it.
 
 from __future__ import annotations
 
+import re
+
 from mmcorpus.extract.block_labels import BAD, CAPTION, GOOD, LOW, NEAR, SHORT
 from mmcorpus.extract.class_rules import class_info, class_weight
 from mmcorpus.extract.word_lists import END_HEADINGS, SECTION_HEADINGS
@@ -101,6 +103,26 @@ def _images_in_widened(tree, region: list[int], keep: list[bool], wide_inside: b
                     inside[ei] = 1
                     break
     return inside
+
+
+# "footer" as a class/id token or token part, not a BEM element of a component ("card__footer")
+_FOOTER = re.compile(r"(?:^|[\s\-]|(?<!_)_)footer(?:$|[\s_\-])", re.IGNORECASE)
+
+
+def retry_flags(tree) -> bytearray:
+    """The flags of Readability's retry view: captions, and elements named for the page footer.
+
+    The retry (class rules off) recovers an article that a misleading class name flagged; a page
+    with no article at all (an app shell, a blocked or emptied page) would instead come back as
+    its footer's link lists and legal lines, which no page's content is. WCXB's ground truth for
+    such pages is empty.
+    """
+    out = bytearray(tree.caption_flags)
+    end, tags = tree.end, tree.tags
+    for ei, nm in tree.names.items():
+        if _FOOTER.search(nm) and tags[ei] not in ("body", "html", "main", "article"):
+            out[ei:end[ei] + 1] = b"\x01" * (end[ei] + 1 - ei)
+    return out
 
 
 THREAD_RATIO = 2.0  # comment prose over this many times the other prose: the page is a discussion

@@ -233,3 +233,24 @@ def test_customer_reviews_section_of_a_product_page_stays_out():
     text = extract(f"<main><h1>Dark Roast</h1><div class='desc'>{paragraphs('the coffee', 3)}</div>"
                    f"<h2>Customer Reviews (3)</h2>{reviews}</main>")
     assert "the coffee 2" in text and "happy customer" not in text
+
+
+def test_retry_without_class_rules_does_not_return_the_page_footer():
+    # an emptied page (the app never rendered): the retry view must not pass the site footer off as content
+    footer = ("<div class='site-footer'><h5>Help</h5><dl><dd>Help Center, Disputes and Reports, Return and refund "
+              "policy, Report infringement, Privacy, Accessibility</dd></dl><h5>International sites</h5><dl><dd>"
+              "Russian, Portuguese, Spanish, French, German, Italian, Dutch, Turkish, Japanese, Korean, Thai, "
+              "Arabic, Hebrew, Polish</dd></dl></div>")
+    raw = f"<html><body><div id='app'></div>{footer}</body></html>".encode()
+    rec = HtmlRecord(url=URL, body=raw, status=200, content_type="text/html", http_headers={},
+                     provenance=Provenance("t.warc.gz", 0, len(raw), "<urn:1>", None))
+    cfg = ExtractConfig()
+    cfg.min_doc_chars = 0
+    doc, _ = extract_document(rec, cfg)
+    assert doc is None or "Portuguese" not in "\n".join(doc.text_blocks)
+
+
+def test_retry_still_recovers_an_article_hidden_by_its_class_name():
+    text = extract(f"<div class='sidebar'><h1>Story</h1>{paragraphs('hidden story', 4)}</div>"
+                   f"<div class='footer-links'><p>{prose('legal notes')}</p></div>")
+    assert "hidden story 3" in text and "legal notes" not in text
