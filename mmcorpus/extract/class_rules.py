@@ -7,7 +7,8 @@
   other type worse; the singular ``review`` names review articles too and lost more than it won) and
   made stricter where it misfired there: keywords must be whole class tokens or token parts
   (``sidebar-and-content-body`` keeps its content), negated names ("no-share") are ignored, and
-  page builders' scaffolding ("elementor-widget-container") is not a widget.
+  page builders' and editors' scaffolding ("elementor-widget-container", CKEditor's "ck-widget") is
+  not a widget.
 * Class weight: Readability's ``_getClassWeight`` (+/-25 for each of class and id).
 * Captions: ``figcaption`` and caption/credit classes, whose text belongs to an image.
 
@@ -59,6 +60,11 @@ CAPTION = re.compile(
 )
 
 
+# Editors' and page builders' names for the blocks of the content itself, not page widgets:
+# Elementor's "elementor-widget-container", CKEditor 5's "ck-widget" (an embedded grid or media block
+# in a Drupal body).
+_SCAFFOLDING = re.compile(r"elementor-widget|\bck-widget\b")
+
 # Names of reader comments and replies: furniture on an article, the content itself on a forum thread.
 COMMENT = re.compile(r"(?:^|[\s_\-])(?:comments?|commentlist|replies|disqus)(?:$|[\s_\-])", re.IGNORECASE)
 
@@ -79,7 +85,7 @@ def class_info(name: str) -> ClassInfo:
     """The three tests on a ``"class<TAB>id"`` string, memoised across pages."""
     info = _memo.get(name)
     if info is None:
-        key = _NEGATED.sub("", name.replace("elementor-widget", "elementor"))
+        key = _NEGATED.sub("", _SCAFFOLDING.sub("", name))
         maybe = OK_MAYBE.search(key) is not None
         unlikely = bool(UNLIKELY.search(key)) and not (maybe and not STRONG_UNLIKELY.search(key))
         weight = 0
