@@ -254,3 +254,12 @@ def test_retry_still_recovers_an_article_hidden_by_its_class_name():
     text = extract(f"<div class='sidebar'><h1>Story</h1>{paragraphs('hidden story', 4)}</div>"
                    f"<div class='footer-links'><p>{prose('legal notes')}</p></div>")
     assert "hidden story 3" in text and "legal notes" not in text
+
+
+def test_declared_discussion_keeps_its_replies_however_few():
+    # one reply in a comment container: too little to outweigh the opening post, but the page says it is a thread
+    ld = json.dumps({"@context": "https://schema.org", "@type": "DiscussionForumPosting", "headline": "Broken update"})
+    body = (f"<main><h1>Broken update</h1><div class='post'><p>{prose('the opening post', 3)}</p></div>"
+            f"<div class='comment' id='post_2'><p>{prose('the only reply', 3)}</p></div></main>")
+    assert "the only reply" in extract(body, head=f"<script type='application/ld+json'>{ld}</script>")
+    assert "the only reply" not in extract(body)
