@@ -24,11 +24,14 @@ WCXB's 1,310 dev pages of seven page types): a discussion page is read with comm
 unflagged (:func:`is_thread`, chosen by the caller); a listing's linked cards count as content
 (:func:`listing_labels`, before step 2); a region holding too little of the page's prose is
 widened to the ancestor holding most of it (:func:`widen_region`, after step 4), whose images are
-taken only near kept text (:func:`_images_in_widened`).
+taken only near kept text (:func:`_images_in_widened`); an element whose name says both furniture
+and content is content where it holds most of the prose (:func:`unflag_prose_holder`, chosen by
+the caller).
 
 If the class/id rules leave less than ``RETRY_CHARS`` of text, the caller runs the steps again
-without them (Readability's retry with ``FLAG_STRIP_UNLIKELYS`` off): a page that wraps its
-article in ``div.sidebar-content`` must not lose it.
+without them but for the page footer's (:func:`retry_flags`; Readability's retry with
+``FLAG_STRIP_UNLIKELYS`` off): a page that wraps its article in ``div.sidebar-content`` must not
+lose it, and a page with no article must not come back as its footer.
 """
 
 from __future__ import annotations
