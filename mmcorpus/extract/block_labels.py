@@ -14,7 +14,7 @@ Labels (ordered so that ``label >= LOW`` means "may be output"):
 * ``SHORT``: under 70 characters, almost no link text: a heading, a list item, a table cell, a
   short sentence, or furniture; decided by context.
 * ``LOW``: long but not prose (code, tables of facts, lists of names, a little linked).
-* ``BAD``: link-dense (> 50% link text, or > 20% for a short block), a boilerplate line
+* ``BAD``: link-dense (> 50% link text, or > 20% for a short block), a bare web address, a boilerplate line
   ("Share", "Read more", "Advertisement", "No comments", "Tagged:"), a photo credit, or a
   byline/dateline.
 * ``CAPTION``: set later for blocks inside captions (their text belongs to the image).
@@ -86,24 +86,39 @@ def is_boilerplate_line(text: str) -> bool:
     return n < 100 and text[:12].lower().startswith(CREDIT_PREFIXES) and CREDIT_LINE.match(text) is not None
 
 
-def text_labels(blocks) -> list[int]:
+TABLE_CELLS = frozenset(["td", "th"])
+
+
+def is_bare_url(text: str) -> bool:
+    """A block that is one web address and nothing else: a value printed from a shop's or CMS's data
+    ("cat_thumb_Bone: https://cdn.../thumb.jpg"), a link target spelled out under a share button.
+    Not text anyone reads; an address in a sentence, or in code, has words or lines around it."""
+    return text.startswith(("http://", "https://", "www.")) and not any(c.isspace() for c in text)
+
+
+def text_labels(blocks, tags: list[str] | None = None) -> list[int]:
     """One label per block ``(pos, text, link_chars, owner, first_element)`` from its text.
 
     Where the page's language has (almost) none of our function words, prose is told by length
-    and sentence punctuation instead.
+    and sentence punctuation instead. With the page's ``tags``, a table row or cell is never taken
+    for a dateline: "1/1/2013 | +13.1%" is data (a time series, a schedule), and a table row is
+    one block (:func:`~mmcorpus.extract.page_tree.table_rows`), so a whole table of dated rows
+    would otherwise be cut from the page.
     """
     labels = []
     dens: dict[int, float] = {}
     covered = total = 0.0
-    for i, (_pos, text, link, _owner, _el) in enumerate(blocks):
+    for i, (_pos, text, link, owner, _el) in enumerate(blocks):
         n = len(text)
         ld = link / n
-        if ld > MAX_LINK_DENSITY:
+        if ld > MAX_LINK_DENSITY or is_bare_url(text):
             labels.append(BAD)
         elif n < SHORT_CHARS:
-            bad = ld > MAX_SHORT_LINK_DENSITY or is_boilerplate_line(text) or is_metadata_line(text)
+            bad = ld > MAX_SHORT_LINK_DENSITY or is_boilerplate_line(text) or (
+                is_metadata_line(text) and (tags is None or tags[owner] not in TABLE_CELLS))
             labels.append(BAD if bad else SHORT)
-        elif n < GOOD_CHARS and (is_boilerplate_line(text) or is_metadata_line(text)):
+        elif n < GOOD_CHARS and (is_boilerplate_line(text) or (
+                is_metadata_line(text) and (tags is None or tags[owner] not in TABLE_CELLS))):
             labels.append(BAD)
         elif ld > 0.25:
             labels.append(BAD if ld > 0.35 else LOW)

@@ -7,7 +7,8 @@
   other type worse; the singular ``review`` names review articles too and lost more than it won) and
   made stricter where it misfired there: keywords must be whole class tokens or token parts
   (``sidebar-and-content-body`` keeps its content), negated names ("no-share") are ignored, and
-  page builders' scaffolding ("elementor-widget-container") is not a widget.
+  page builders' and editors' scaffolding ("elementor-widget-container", CKEditor's "ck-widget") is
+  not a widget.
 * Class weight: Readability's ``_getClassWeight`` (+/-25 for each of class and id).
 * Captions: ``figcaption`` and caption/credit classes, whose text belongs to an image.
 
@@ -57,6 +58,11 @@ CAPTION = re.compile(
 )
 
 
+# Editors' and page builders' names for the blocks of the content itself, not page widgets:
+# Elementor's "elementor-widget-container", CKEditor 5's "ck-widget" (an embedded grid or media block
+# in a Drupal body).
+_SCAFFOLDING = re.compile(r"elementor-widget|\bck-widget\b")
+
 # Names of reader comments and replies: furniture on an article, the content itself on a forum thread.
 COMMENT = re.compile(r"(?:^|[\s_\-])(?:comments?|commentlist|replies|disqus)(?:$|[\s_\-])")
 
@@ -66,6 +72,7 @@ class ClassInfo(NamedTuple):
     caption: bool  # an image caption or credit by its name
     weight: int  # Readability's class weight: -50..50
     comment: bool = False  # furniture because it names comments or replies
+    mixed: bool = False  # furniture whose name also says content ("post-content" with id "share-btn")
 
 
 _MEMO_MAX = 50_000  # distinct class/id strings (and tokens) remembered across pages (bounded memory)
@@ -84,7 +91,7 @@ def _token_bits(token: str) -> int:
     bits = _token_memo.get(token)
     if bits is None:
         lower = token.lower()  # the patterns are lower case: matching lowered text is ~4x faster than IGNORECASE
-        key = _NEGATED.sub("", lower.replace("elementor-widget", "elementor"))
+        key = _NEGATED.sub("", _SCAFFOLDING.sub("", lower))
         bits = (
             (_U if UNLIKELY.search(key) else 0)
             | (_OK if OK_MAYBE.search(key) else 0)
@@ -118,7 +125,8 @@ def class_info(name: str) -> ClassInfo:
             weight += (25 if part_bits & _POS else 0) - (25 if part_bits & _NEG else 0)
             every |= part_bits
         unlikely = bool(every & _U) and not (every & _OK and not every & _STRONG)
-        info = ClassInfo(unlikely, bool(every & _CAP), weight, unlikely and bool(every & _COMMENT))
+        info = ClassInfo(unlikely, bool(every & _CAP), weight, unlikely and bool(every & _COMMENT),
+                         unlikely and bool(every & _OK))
         if len(_memo) >= _MEMO_MAX:
             _memo.clear()
         _memo[name] = info

@@ -212,25 +212,28 @@ def _extract_tree(text: str, record: HtmlRecord, cfg: ExtractConfig, prefilter: 
             return None, reason, (title, canonical, lang, 0, False)
     page = build_page_tree(root, cfg.max_depth, cfg.max_images_seen)
     info = (title, canonical, lang, page.n_img, page.depth_capped)
-    labels = text_labels(page.blocks)
-    flags = page.thread_flags if boilerplate.is_thread(page, labels) else page.flags
+    labels = text_labels(page.blocks, page.tags)
+    head = tree.head
+    head_ld = [node.text() for node in head.css(_JSON_LD_CSS)] if head is not None else []
+    thread = page.thread_flags is not None and (
+        boilerplate.is_thread(page, labels) or structured_data.declares_discussion(json_ld + head_ld))
+    flags = page.thread_flags if thread else page.flags
+    flags = boilerplate.unflag_prose_holder(page, labels, flags)
     keep, inside = boilerplate.main_content(page, labels, flags)
     min_chars = cfg.min_block_chars
     texts = [b for b, k in zip(page.blocks, keep) if k and len(b[1]) >= min_chars]
     n_chars = sum(len(b[1]) for b in texts)
     if n_chars < max(cfg.min_doc_chars, boilerplate.RETRY_CHARS) and flags != page.caption_flags:
         # Readability's retry: the class/id rules may have flagged the article itself.
-        keep2, inside2 = boilerplate.main_content(page, labels, page.caption_flags)
+        flags2 = boilerplate.retry_flags(page)
+        keep2, inside2 = boilerplate.main_content(page, labels, flags2)
         texts2 = [b for b, k in zip(page.blocks, keep2) if k and len(b[1]) >= min_chars]
         n_chars2 = sum(len(b[1]) for b in texts2)
         if n_chars2 > 2 * n_chars + 100:
-            texts, inside, flags, n_chars = texts2, inside2, page.caption_flags, n_chars2
+            texts, inside, flags, n_chars = texts2, inside2, flags2, n_chars2
     if n_chars < structured_data.FALLBACK_CHARS:
         # a script-rendered page: its JSON-LD description stands in for the missing text
-        head = tree.head
-        if head is not None:
-            json_ld += [node.text() for node in head.css(_JSON_LD_CSS)]
-        extra = structured_data.fallback_text(json_ld, " ".join(b[1] for b in texts))
+        extra = structured_data.fallback_text(json_ld + head_ld, " ".join(b[1] for b in texts))
         if extra:
             texts.append((_AFTER_ALL, extra, 0, 0, 0))
             n_chars += len(extra)

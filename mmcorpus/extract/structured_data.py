@@ -17,6 +17,7 @@ and the walk over the parsed JSON is bounded in depth and in nodes.
 from __future__ import annotations
 
 import json
+import re
 
 from selectolax.lexbor import LexborHTMLParser
 
@@ -76,3 +77,15 @@ def fallback_text(scripts: list[str], extracted: str) -> str | None:
             continue
         return text
     return None
+
+
+# schema.org's types of a discussion: a forum thread (https://schema.org/DiscussionForumPosting) or a
+# question with its answers (https://schema.org/QAPage)
+_DISCUSSION_TYPE = re.compile(r'"@type"\s*:\s*\[?\s*"(?:DiscussionForumPosting|QAPage)"')
+
+
+def declares_discussion(scripts: list[str]) -> bool:
+    """Whether the page's JSON-LD says it is a discussion (forum software such as Discourse and
+    Vanilla, and Q&A sites, declare it for search engines). Checked on the script text, no JSON
+    parse, at most ``MAX_SCRIPTS`` scripts."""
+    return any(_DISCUSSION_TYPE.search(s) for s in scripts[:MAX_SCRIPTS])

@@ -78,6 +78,12 @@ SECTION_HEADINGS = re.compile(
     r"dans la même rubrique|noticias relacionadas|artículos relacionados|te puede interesar|"
     r"también te puede interesar|leer más|articoli correlati|potrebbe interessarti|leggi anche|"
     r"artigos relacionados|leia também|zobacz też|czytaj też|przeczytaj też|"
+    # shop furniture: other products, and customer reviews (product pages' ground truth leaves them out)
+    r"related (?:products|items)|similar (?:products|items)|frequently bought together|"
+    r"recently viewed(?: items| products)?|"
+    r"customers (?:who (?:bought|viewed)|also (?:bought|viewed|liked))\b.*|people who (?:bought|viewed)\b.*|"
+    r"(?:customer |product )?reviews(?: \(\d+\))?|ratings? (?:&|and) reviews|"
+    r"kundenbewertungen|bewertungen(?: \(\d+\))?|avis clients|opiniones de clientes|"
     # comments
     r"comments?(?: \(\d+\))?|\d+ comments?|leave a (?:comment|reply)|post a comment|"
     r"add (?:a )?comment|join the discussion|reader comments|"

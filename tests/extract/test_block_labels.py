@@ -87,3 +87,22 @@ def test_class_rules_caption_and_weight():
     assert not class_info("article-body\t").caption
     assert class_weight("article-body\tcontent") == 50 and class_weight("sidebar\tfooter") == -50
     assert class_weight(None) == 0
+
+
+def test_table_cells_are_never_datelines():
+    tags = ["body", "td", "p"]
+    blocks = [(0, "1/1/2013 | +13.1%", 0, 1, 1), (1, "1/1/2013 | +13.1%", 0, 2, 2)]
+    assert text_labels(blocks, tags) == [SHORT, BAD]
+    assert text_labels(blocks) == [BAD, BAD]
+
+
+def test_bare_web_address_is_not_text():
+    blocks = [(0, "https://cdn.example.com/images/160x160/5001_STAPLE_TEE_BONE_THUMB_1.jpg", 0, 1, 1),
+              (1, "See https://example.com/docs for the details.", 0, 1, 1)]
+    assert text_labels(blocks) == [BAD, SHORT]
+
+
+def test_editor_blocks_named_widget_are_content():
+    # CKEditor 5 names an embedded block of the body "ck-widget"; a sidebar widget is still furniture
+    assert not class_info("ck-widget ck-widget bs_grid\t").unlikely
+    assert class_info("sidebar-widget\t").unlikely and class_info("widget\t").unlikely

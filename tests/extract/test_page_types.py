@@ -165,3 +165,101 @@ def test_aria_hidden_image_is_still_shown():
     doc, _ = extract_document(rec, ExtractConfig())
     assert [i.url for i in doc.image_refs] == ["https://example.com/formula.png"]
     assert "hidden duplicate" not in "\n".join(doc.text_blocks)
+
+
+def test_page_hidden_by_visibility_until_hydration_is_kept():
+    # a framework hides the whole page (visibility:hidden) until its script runs; a small hidden tooltip goes
+    body = (f"<div style='visibility:hidden;min-height:100vh'><main><h1>Tutorial</h1>"
+            f"<p>{prose('the tutorial', 3)}</p><span style='visibility: hidden'>Copied to clipboard</span>"
+            f"</main></div>")
+    text = extract(body)
+    assert "the tutorial" in text and "Copied to clipboard" not in text
+
+
+def test_share_prompt_that_is_not_a_heading_does_not_cut_the_article():
+    # "Share This:" in a plain div before the article's first paragraph opens no furniture section
+    text = extract(f"<div class='post'><h1>Smart homes</h1><div class='share-box'>Share This:</div>"
+                   f"{paragraphs('smart home', 4)}</div>")
+    assert "smart home 0" in text and "smart home 3" in text and "Share This" not in text
+
+
+def test_related_box_inside_the_article_ends_with_the_box():
+    # a "Read next" box holding its own title and links, embedded in the article body
+    box = ("<div class='more-like-this'>Read Next"
+           + "".join(f"<div class='title'><a href='/r{i}'>Another story number {i} to read</a></div>" for i in range(3))
+           + "</div>")
+    text = extract(f"<article><div class='body'>{paragraphs('first half', 2)}{box}"
+                   f"{paragraphs('second half', 4)}</div></article>")
+    assert "first half 1" in text and "second half 3" in text and "Another story" not in text
+
+
+def test_content_named_like_furniture_is_kept_when_it_holds_the_prose():
+    # a page builder's article body with id="share-btn": its class says content, its id furniture
+    body = (f"<div class='intro'><p>{prose('short intro')}</p></div>"
+            f"<div class='post-content widget' id='share-btn'>{paragraphs('the body', 6)}</div>"
+            f"<div class='share-bar' id='share'><p>{prose('sharing options')}</p></div>")
+    text = extract(body)
+    assert "the body 5" in text and "sharing options" not in text
+
+
+def test_table_rows_of_dates_are_data_not_datelines():
+    rows = "".join(f"<tr><td>{m}/1/2013</td><td>+{m}.1%</td></tr>" for m in range(1, 13))
+    text = extract(f"<article><h1>Prices</h1><p>{prose('home prices', 3)}</p><table><tr><th>Date</th>"
+                   f"<th>Change</th></tr>{rows}</table><p>{prose('the outlook', 2)}</p></article>")
+    assert f"5/1/2013{CELL_SEPARATOR}+5.1%" in text and "12/1/2013" in text
+
+
+def test_custom_element_with_href_is_a_link():
+    # a web component's mega menu: <dropdown-item href> entries are links, so the menu is navigation
+    menu = "".join("<div class='col'>" + " ".join(
+        f"<dropdown-item href='/c{i}{j}'>Category {i} item {j} guitars</dropdown-item>" for j in range(8))
+        + "</div>" for i in range(6))
+    text = extract(f"<div class='mega'>{menu}</div><main><h1>Microphone</h1>{paragraphs('the microphone', 3)}</main>")
+    assert "the microphone 2" in text and "Category 3 item" not in text
+
+
+def test_listing_cards_partly_linked_and_their_short_titles_are_kept():
+    # event cards: a short linked title (h2) and a subtitle whose link is a part of it
+    cards = "".join(
+        f"<div class='event'><div class='date'>Mar {i} 26</div><h2><a href='/e{i}'>Con{i}</a></h2>"
+        f"<h3><a href='/c{i}'>Tech conference</a> in City number {i}, Country</h3></div>" for i in range(8))
+    text = extract(f"<main><h1>Tech conferences</h1><div class='events'>{cards}</div></main>")
+    for i in range(8):
+        assert f"Con{i}" in text and f"City number {i}" in text
+
+
+def test_customer_reviews_section_of_a_product_page_stays_out():
+    reviews = "".join(f"<div class='r'><p>{prose(f'happy customer {i}')}</p></div>" for i in range(3))
+    text = extract(f"<main><h1>Dark Roast</h1><div class='desc'>{paragraphs('the coffee', 3)}</div>"
+                   f"<h2>Customer Reviews (3)</h2>{reviews}</main>")
+    assert "the coffee 2" in text and "happy customer" not in text
+
+
+def test_retry_without_class_rules_does_not_return_the_page_footer():
+    # an emptied page (the app never rendered): the retry view must not pass the site footer off as content
+    footer = ("<div class='site-footer'><h5>Help</h5><dl><dd>Help Center, Disputes and Reports, Return and refund "
+              "policy, Report infringement, Privacy, Accessibility</dd></dl><h5>International sites</h5><dl><dd>"
+              "Russian, Portuguese, Spanish, French, German, Italian, Dutch, Turkish, Japanese, Korean, Thai, "
+              "Arabic, Hebrew, Polish</dd></dl></div>")
+    raw = f"<html><body><div id='app'></div>{footer}</body></html>".encode()
+    rec = HtmlRecord(url=URL, body=raw, status=200, content_type="text/html", http_headers={},
+                     provenance=Provenance("t.warc.gz", 0, len(raw), "<urn:1>", None))
+    cfg = ExtractConfig()
+    cfg.min_doc_chars = 0
+    doc, _ = extract_document(rec, cfg)
+    assert doc is None or "Portuguese" not in "\n".join(doc.text_blocks)
+
+
+def test_retry_still_recovers_an_article_hidden_by_its_class_name():
+    text = extract(f"<div class='sidebar'><h1>Story</h1>{paragraphs('hidden story', 4)}</div>"
+                   f"<div class='footer-links'><p>{prose('legal notes')}</p></div>")
+    assert "hidden story 3" in text and "legal notes" not in text
+
+
+def test_declared_discussion_keeps_its_replies_however_few():
+    # one reply in a comment container: too little to outweigh the opening post, but the page says it is a thread
+    ld = json.dumps({"@context": "https://schema.org", "@type": "DiscussionForumPosting", "headline": "Broken update"})
+    body = (f"<main><h1>Broken update</h1><div class='post'><p>{prose('the opening post', 3)}</p></div>"
+            f"<div class='comment' id='post_2'><p>{prose('the only reply', 3)}</p></div></main>")
+    assert "the only reply" in extract(body, head=f"<script type='application/ld+json'>{ld}</script>")
+    assert "the only reply" not in extract(body)
