@@ -72,9 +72,12 @@ def is_metadata_line(text: str) -> bool:
     first = text.split(None, 1)[0].lower().rstrip(":")
     if first in METADATA_FIRST_WORDS and METADATA_PREFIX.match(text):
         return True
-    if not _DIGIT.search(text) or not DATE_OR_TIME.search(text):
+    if not _DIGIT.search(text):
         return False
-    rest = DATE_OR_TIME.sub("", text).strip(" \t\n|•·,;:-–—/()[]")
+    lower = text.lower()  # DATE_OR_TIME is written in lower case: ~3x faster than IGNORECASE
+    if not DATE_OR_TIME.search(lower):
+        return False
+    rest = DATE_OR_TIME.sub("", lower).strip(" \t\n|•·,;:-–—/()[]")
     return len(rest) < 25
 
 

@@ -151,7 +151,8 @@ _MONTHS = (
     r"dec(?:ember)?|d[ée]cembre|dez(?:ember|embro)?|dic(?:iembre|embre)?|stycz\w*|lut\w*|mar\w*|kwie\w*|"
     r"maj\w*|czerw\w*|lip\w*|sierp\w*|wrze\w*|pa[źz]dz\w*|listopad\w*|grud\w*"
 )
-# Dates and times as they appear in bylines and post metadata, in the languages above.
+# Dates and times as they appear in bylines and post metadata, in the languages above. Written
+# in lower case and matched against lower-cased text (no IGNORECASE: it folds every character).
 DATE_OR_TIME = re.compile(
     r"\b\d{4}-\d{1,2}-\d{1,2}(?:[t ]\d{1,2}:\d{2}(?::\d{2})?)?\b|"
     r"\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b|"
@@ -161,8 +162,7 @@ DATE_OR_TIME = re.compile(
     r"\b\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?|uhr|h)?\b|"
     r"\b(?:mon|tue|wed|thu|fri|sat|sun)(?:day|sday|nesday|rsday|urday)?\b|"
     r"\b(?:montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|"
-    r"vendredi|samedi|dimanche|lunes|martes|miércoles|jueves|viernes|sábado|domingo)\b",
-    re.IGNORECASE,
+    r"vendredi|samedi|dimanche|lunes|martes|miércoles|jueves|viernes|sábado|domingo)\b"
 )
 # Words that open a post-metadata line ("Posted on 3 May 2019 by ...").
 METADATA_PREFIX = re.compile(
