@@ -24,37 +24,62 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+
+def _words(words: str) -> str:
+    """A regex matching any of the ``|``-separated literal ``words``, factored into a trie
+    ("page|pagination|post" -> "p(?:ag(?:e|ination)|ost)"): ``re`` tries every alternative at
+    every position of the text, so the shared prefixes make each test ~2x faster. The set of
+    strings matched is the plain alternation's."""
+    trie: dict = {}
+    for word in words.split("|"):
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        alts = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(trie)
+
+
 UNLIKELY = re.compile(
-    r"(?:^|[\s_\-])(?:cookies?|consent|gdpr|banner|breadcrumbs?|comments?|commentlist|disqus|share|"
-    r"sharing|sharedaddy|social|related|recommended|newsletter|subscribe|sidebar|widgets?|menu|"
-    r"navbar|footer|masthead|popup|modal|advert\w*|sponsor\w*|promo|pagination|pager|"
-    r"skip|byline|rss|login|signup|remark|replies|shoutbox|skyscraper|tags|postmeta|post-meta|"
-    r"entry-meta|author|ad|ads|disclaimer|disclosure|subscription|donate|donation|spenden|buybox|"
-    r"paywall|postmetadata|metadata|kicker|toc|rating|ratings|teaser-list|reviews|yotpo)(?:$|[\s_\-])",
+    r"(?:^|[\s_\-])(?:" + _words(
+        "cookie|cookies|consent|gdpr|banner|breadcrumb|breadcrumbs|comment|comments|commentlist|disqus|share|"
+        "sharing|sharedaddy|social|related|recommended|newsletter|subscribe|sidebar|widget|widgets|menu|"
+        "navbar|footer|masthead|popup|modal|promo|pagination|pager|"
+        "skip|byline|rss|login|signup|remark|replies|shoutbox|skyscraper|tags|postmeta|post-meta|"
+        "entry-meta|author|ad|ads|disclaimer|disclosure|subscription|donate|donation|spenden|buybox|"
+        "paywall|postmetadata|metadata|kicker|toc|rating|ratings|teaser-list|reviews|yotpo"
+    ) + r"|advert\w*|sponsor\w*)(?:$|[\s_\-])",
 )
-OK_MAYBE = re.compile(r"article|body|column|content|main|shadow|story|entry|post-?body|text|blog")
+OK_MAYBE = re.compile(_words("article|body|column|content|main|shadow|story|entry|postbody|post-body|text|blog"))
 STRONG_UNLIKELY = re.compile(
-    r"cookie|consent|gdpr|comment|disqus|share|sharing|social|related|newsletter|breadcrumb"
+    _words("cookie|consent|gdpr|comment|disqus|share|sharing|social|related|newsletter|breadcrumb")
 )
 # "no-share", "noshare", "no_caption": a negated class says the opposite of its keyword.
 _NEGATED = re.compile(
     r"(?:^|(?<=\s))(?:no|without)[-_]?(?:share|sharing|comments?|sidebar|social|ads?|author|related|captions?|"
     r"credits?)\b",
 )
-POSITIVE = re.compile(
-    r"article|body|content|entry|hentry|h-entry|main|page|pagination|post|text|blog|story|artikel|"
-    r"inhalt|beitrag",
-)
-NEGATIVE = re.compile(
-    r"-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|foot|footer|footnote|"
-    r"gdpr|masthead|media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|"
-    r"sponsor|shopping|tags|tool|widget",
-)
+POSITIVE = re.compile(_words(
+    "article|body|content|entry|hentry|h-entry|main|page|pagination|post|text|blog|story|artikel|"
+    "inhalt|beitrag"
+))
+NEGATIVE = re.compile(r"^hid$|" + _words(
+    "-ad-|hidden|banner|combx|comment|com-|contact|foot|footer|footnote|"
+    "gdpr|masthead|media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|"
+    "sponsor|shopping|tags|tool|widget"
+))  # Readability's " hid " alternatives: a token is never between spaces, "^hid$" is the one left
 # Image captions and credits: their text belongs to the image (ImageRef.caption), not the prose.
 CAPTION = re.compile(
-    r"caption|credit|bildunterschrift|bildtext|legende|copyright|bildquelle|fotograf|attribution|"
-    r"imagedescription|(?:image|img|photo|picture|foto|bild|media)[-_]?(?:desc|subtitle|metadata|"
-    r"source|quelle|info\b)",
+    _words("caption|credit|bildunterschrift|bildtext|legende|copyright|bildquelle|fotograf|attribution|"
+           "imagedescription")
+    + r"|(?:image|img|photo|picture|foto|bild|media)[-_]?(?:desc|subtitle|metadata|source|quelle|info\b)",
 )
 
 
@@ -64,7 +89,7 @@ CAPTION = re.compile(
 _SCAFFOLDING = re.compile(r"elementor-widget|\bck-widget\b")
 
 # Names of reader comments and replies: furniture on an article, the content itself on a forum thread.
-COMMENT = re.compile(r"(?:^|[\s_\-])(?:comments?|commentlist|replies|disqus)(?:$|[\s_\-])")
+COMMENT = re.compile(r"(?:^|[\s_\-])(?:" + _words("comment|comments|commentlist|replies|disqus") + r")(?:$|[\s_\-])")
 
 
 class ClassInfo(NamedTuple):
@@ -91,7 +116,9 @@ def _token_bits(token: str) -> int:
     bits = _token_memo.get(token)
     if bits is None:
         lower = token.lower()  # the patterns are lower case: matching lowered text is ~4x faster than IGNORECASE
-        key = _NEGATED.sub("", _SCAFFOLDING.sub("", lower))
+        key = _SCAFFOLDING.sub("", lower) if "widget" in lower else lower
+        if key.startswith(("no", "without")):  # within one token _NEGATED can only match at its start
+            key = _NEGATED.sub("", key)
         bits = (
             (_U if UNLIKELY.search(key) else 0)
             | (_OK if OK_MAYBE.search(key) else 0)
