@@ -119,18 +119,32 @@ class ParsedText:
         return np.array(list(map(len, self.words)), dtype=np.int64)
 
     @functools.cached_property
-    def prose(self) -> ParsedText:
-        """The prose lines only: C4's sentence lines (ending in terminal punctuation, at least
-        three words). Table rows, list items, product cards, code and labels are left out.
-
-        Its words keep this text's word ids and lengths (sliced, not recomputed)."""
+    def prose_lines(self) -> np.ndarray | None:
+        """Per line, whether it is prose: one of C4's sentence lines (ending in terminal
+        punctuation, at least three words). Table rows, list items, product cards, code and labels
+        are not. None when every line is prose."""
         counts = self.line_word_counts or [len(ln.split()) for ln in self.lines]
-        is_prose = [c >= 3 and ln.endswith(PROSE_END) for ln, c in zip(self.lines, counts)]
-        if all(is_prose):
+        ends = np.fromiter(map(operator.methodcaller("endswith", PROSE_END), self.lines), dtype=bool,
+                           count=len(self.lines))
+        is_prose = ends & (np.array(counts, dtype=np.int64) >= 3)
+        return None if is_prose.all() else is_prose
+
+    @functools.cached_property
+    def prose_words(self) -> np.ndarray | None:
+        """Per word, whether it is on a prose line; None when every line is prose."""
+        lines = self.prose_lines
+        if lines is None:
+            return None
+        return np.repeat(lines, self.line_word_counts or [len(ln.split()) for ln in self.lines])
+
+    @property
+    def prose(self) -> ParsedText:
+        """The prose lines alone, with this text's word ids and lengths (sliced, not recomputed)."""
+        mask = self.prose_words
+        if mask is None:
             return self
-        mask = np.repeat(np.array(is_prose, dtype=bool), counts)
-        lines = list(itertools.compress(self.lines, is_prose))
-        q = ParsedText("", list(itertools.compress(self.words, mask)), lines, [])
+        q = ParsedText("", list(itertools.compress(self.words, mask)),
+                       list(itertools.compress(self.lines, self.prose_lines)), [])
         q.__dict__["word_ids"] = self.word_ids[mask]  # fills the cached properties
         q.__dict__["word_lengths"] = self.word_lengths[mask]
         return q
@@ -168,8 +182,7 @@ def _ngram_groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return order, starts, counts
 
 
-def _ngram_keys(p: ParsedText, n: int) -> np.ndarray:
-    h = p.word_ids
+def _ngram_keys(h: np.ndarray, n: int) -> np.ndarray:
     keys = h[: len(h) - n + 1].copy()
     for k in range(1, n):
         keys = keys * _MUL + h[k : len(h) - n + 1 + k]
@@ -192,7 +205,7 @@ def _top_ngram(p: ParsedText, n: int) -> tuple[float, int]:
     total = int(lens.sum())
     if len(lens) < n or total == 0:
         return 0.0, 0
-    order, starts, counts = _ngram_groups(_ngram_keys(p, n))
+    order, starts, counts = _ngram_groups(_ngram_keys(p.word_ids, n))
     top = int(counts.max())
     if top <= 1:
         return 0.0, top
@@ -201,12 +214,13 @@ def _top_ngram(p: ParsedText, n: int) -> tuple[float, int]:
     return top * int((csum[first + n] - csum[first]).max()) / total, top
 
 
-def _dup_ngram_char_ratio(p: ParsedText, n: int, min_count: int = 2) -> float:
-    lens = p.word_lengths
+def _dup_ngram_char_ratio(p: ParsedText, n: int, min_count: int = 2, mask: np.ndarray | None = None) -> float:
+    """The repeated n-gram ratio of ``p``'s words, or of the words where ``mask`` is True."""
+    ids, lens = (p.word_ids, p.word_lengths) if mask is None else (p.word_ids[mask], p.word_lengths[mask])
     total = int(lens.sum())
     if len(lens) < n or total == 0:
         return 0.0
-    keys = _ngram_keys(p, n)
+    keys = _ngram_keys(ids, n)
     order, starts, counts = _ngram_groups(keys)
     if len(starts) == len(keys):  # nothing repeats: the common case for clean text
         return 0.0
@@ -222,15 +236,25 @@ def _dup_ngram_char_ratio(p: ParsedText, n: int, min_count: int = 2) -> float:
     return int(lens[covered].sum()) / total
 
 
-def _frequent_words_char_ratio(p: ParsedText, min_count: int) -> float:
-    """Characters of the words that occur at least ``min_count`` times / characters in all words:
-    an upper bound of the repeated n-gram ratio for every n (a counted occurrence of an n-gram
-    is its ``min_count``-th or later, so each of its words occurs that often). O(words), no sort."""
-    total = int(p.word_lengths.sum())
-    if total == 0:
+def _frequent_runs_char_ratio(p: ParsedText, n: int, min_count: int) -> float:
+    """An upper bound of the repeated n-gram ratio, in O(words) and without a sort: characters of
+    the words inside a run of ``n`` consecutive words that each occur at least ``min_count`` times
+    / characters in all words. (A counted occurrence of an n-gram is its ``min_count``-th or later,
+    so each of its words occurs that often.)"""
+    lens = p.word_lengths
+    total = int(lens.sum())
+    if len(lens) < n or total == 0:
         return 0.0
     ids = p.word_ids.astype(np.intp)
-    return int(p.word_lengths[np.bincount(ids)[ids] >= min_count].sum()) / total
+    frequent = np.bincount(ids)[ids] >= min_count
+    csum = np.concatenate(([0], np.cumsum(frequent)))
+    starts = np.flatnonzero(csum[n:] - csum[:-n] == n)
+    if len(starts) == 0:
+        return 0.0
+    covered = np.zeros(len(lens), dtype=bool)
+    for k in range(n):
+        covered[starts + k] = True
+    return int(lens[covered].sum()) / total
 
 
 def top_ngram_char_ratio(words: Sequence[str], n: int) -> float:
@@ -377,7 +401,7 @@ def check_duplicates(p: ParsedText, cfg: TextFilterConfig) -> str | None:
 def check_ngrams(p: ParsedText, cfg: TextFilterConfig) -> str | None:
     """Gopher's n-gram rules. The most frequent 2/3/4-gram is measured over every word (keyword
     stuffing and one-slot templates need no sentences). The repeated 5..10-gram rules measure
-    prose lines only (``dup_ngram_prose_only``; :attr:`ParsedText.prose`): a product grid's
+    prose lines only (``dup_ngram_prose_only``; :attr:`ParsedText.prose_lines`): a product grid's
     "out of 5 stars", a results table's rows and a tutorial's repeated code are how such pages are
     built: of WCXB's 1,283 gold texts the rules drop 63 with every word counted, 50 with prose
     only. Every word is still checked at the smallest n against a looser limit. An n-gram counts
@@ -393,11 +417,13 @@ def check_ngrams(p: ParsedText, cfg: TextFilterConfig) -> str | None:
         if ratio > limit:
             return f"gopher_top_{n}gram"
     dup_limits = sorted((int(k), v) for k, v in cfg.max_dup_ngram_char_ratio.items())
-    q = p.prose if cfg.dup_ngram_prose_only else p
-    if q is not p and dup_limits and cfg.max_dup_ngram_char_ratio_all_words < 1.0:
+    if not dup_limits:
+        return None
+    mask = p.prose_words if cfg.dup_ngram_prose_only else None
+    if mask is not None and cfg.max_dup_ngram_char_ratio_all_words < 1.0:
         n = dup_limits[0][0]  # backstop over every word, tables, lists and code included
         limit = cfg.max_dup_ngram_char_ratio_all_words
-        if _frequent_words_char_ratio(p, cfg.dup_ngram_min_count) > limit and (
+        if _frequent_runs_char_ratio(p, n, cfg.dup_ngram_min_count) > limit and (
             _dup_ngram_char_ratio(p, n, cfg.dup_ngram_min_count) > limit
         ):
             return f"gopher_dup_{n}gram"
@@ -405,7 +431,7 @@ def check_ngrams(p: ParsedText, cfg: TextFilterConfig) -> str | None:
     for n, limit in dup_limits:
         if prev is not None and prev <= limit:
             continue
-        prev = _dup_ngram_char_ratio(q, n, cfg.dup_ngram_min_count)
+        prev = _dup_ngram_char_ratio(p, n, cfg.dup_ngram_min_count, mask)
         if prev > limit:
             return f"gopher_dup_{n}gram"
     return None

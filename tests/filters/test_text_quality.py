@@ -16,7 +16,7 @@ from mmcorpus.filters.text_quality import (
     PROSE_END,
     ParsedText,
     _dup_ngram_char_ratio,
-    _frequent_words_char_ratio,
+    _frequent_runs_char_ratio,
     alpha_words_ratio,
     dup_ngram_char_ratio,
     duplicate_fractions,
@@ -196,7 +196,7 @@ def test_ngram_metrics_match_reference(words, n, min_count):
     if n < 10:  # the monotonicity check_ngrams relies on
         assert dup_ngram_char_ratio(words, n + 1, min_count) <= dup_ngram_char_ratio(words, n, min_count) + 1e-12
     # the cheap bound check_ngrams uses before the backstop's sort
-    bound = _frequent_words_char_ratio(ParsedText("", list(words), [], []), min_count)
+    bound = _frequent_runs_char_ratio(ParsedText("", list(words), [], []), n, min_count)
     assert dup_ngram_char_ratio(words, n, min_count) <= bound + 1e-12
 
 
@@ -308,3 +308,15 @@ def test_prose_lines_are_c4_sentence_lines():
     p = ParsedText.of("A heading\nThis is a sentence.\nTwo words.\n| a | b | c |\nShe said “yes.”\nAnd so on…")
     assert p.prose.lines == ["This is a sentence.", "She said “yes.”", "And so on…"]
     assert ParsedText.of(GOOD).prose.words == GOOD.split()
+
+
+def test_templated_lines_without_sentences_meet_the_all_words_backstop():
+    # six sales phrases combined on every line: no sentence (no prose for the n-gram rules), no
+    # single n-gram frequent enough for the top n-gram rules, no two lines alike
+    phrases = ["cheap flights and hotel deals", "book your summer holiday now", "lowest prices guaranteed every day",
+               "free cancellation on most rooms", "earn points with every booking", "exclusive member offers this week"]
+    lines = [f"{phrases[i % 6]} {phrases[(i + 2) % 6]} {NAMES[i % 12].lower()} {COLOURS[(i + i // 12) % 12]}"
+             for i in range(36)]
+    junk = GOOD.split("\n\n")[0] + "\n\n" + "\n".join(lines)
+    assert reason(junk) == "gopher_dup_5gram"
+    assert reason(junk, TextFilterConfig(max_dup_ngram_char_ratio_all_words=1.0)) is None
