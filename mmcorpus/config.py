@@ -96,9 +96,14 @@ class TextFilterConfig:
     stop_words: list[str] = field(  # Gopher's list (appendix A)
         default_factory=lambda: ["the", "be", "to", "of", "and", "that", "have", "with"]
     )
+    # text blocks of at least this many characters that copy an earlier block of the same document
+    # (quoted posts, a teaser rendered twice) are removed before the rules (0: off); counted as
+    # text/repeated_blocks_removed
+    repeated_block_min_chars: int = 30
     # Gopher repetition rules (appendix A, "repetition removal", table A1); keys are n as strings
     max_dup_line_ratio: float = 0.3  # share of lines that repeat an earlier line
-    # lines shorter than this (labels such as "Reply", "Winner") are not counted by max_dup_line_ratio
+    # lines and paragraphs shorter than this (labels such as "Reply", "Winner") are not counted by
+    # the four duplicate line/paragraph rules (0: every line, as Gopher)
     dup_line_min_chars: int = 30
     max_dup_para_ratio: float = 0.3  # share of paragraphs that repeat an earlier paragraph
     max_dup_line_char_ratio: float = 0.2  # share of characters in repeated lines
@@ -109,6 +114,15 @@ class TextFilterConfig:
     max_dup_ngram_char_ratio: dict[str, float] = field(  # per n: characters in repeated n-grams
         default_factory=lambda: {"5": 0.15, "6": 0.14, "7": 0.13, "8": 0.12, "9": 0.11, "10": 0.10}
     )
+    # the repeated n-gram rules look at prose lines only (C4's: ending in . ! ? or a quote, 3+ words);
+    # table rows, product cards, list items and code are left to the other rules (False: all words)
+    dup_ngram_prose_only: bool = True
+    # with dup_ngram_prose_only, the smallest n is also checked over every word against this looser
+    # limit (templated junk without sentences; good pages on WCXB stay under 0.4); 1: off
+    max_dup_ngram_char_ratio_all_words: float = 0.5
+    # an n-gram's occurrences count as repeated from this one on (Gopher: 2); 3 lets one echo pass
+    # (a quoted post, a restated heading) and still counts phrases that recur
+    dup_ngram_min_count: int = 3
     # KOSMOS-1 gibberish heuristics (section 2.1: emoji, hashtag and URL-link ratios)
     max_emoji_ratio: float = 0.05  # emoji per word
     max_hashtag_ratio: float = 0.1  # hashtags per word

@@ -10,6 +10,10 @@ a page is parsed, a sample of its paragraph text is classified, and a page that 
 in another language (``language.prefilter_min_score``) ends there as
 ``extract/dropped:language_prefilter``, before the main-content rules run. The full language
 rule still runs on the main text of every other page.
+
+Before the text rules, later exact copies of a text block are removed
+(``text.repeated_block_min_chars``, counted as ``text/repeated_blocks_removed``): the rules judge,
+and the output keeps, each passage once.
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ class PageProcessor:
         return None
 
     def process(self, record: HtmlRecord, count: CountFn = no_count) -> Document | None:
+        from mmcorpus.dedup.paragraphs import strip_repeated_blocks
         from mmcorpus.extract.document import extract_document
         from mmcorpus.filters.language import filter_document_language
         from mmcorpus.filters.text_quality import text_quality_filter
@@ -67,5 +72,8 @@ class PageProcessor:
         doc, keep, _ = filter_document_language(doc, self.cfg.language, self._ident, count)
         if not keep:
             return None
+        doc, removed = strip_repeated_blocks(doc, self.cfg.text.repeated_block_min_chars)
+        if removed:
+            count("text/repeated_blocks_removed", removed)
         keep, _ = text_quality_filter(doc.plain_text, self.cfg.text, count, language=doc.language)
         return doc if keep else None

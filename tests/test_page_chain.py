@@ -44,3 +44,29 @@ def test_wanted_language_and_every_language_pass_the_prefilter():
     led = Ledger()
     PageProcessor(cfg).setup().process(rec(DE), led)
     assert led.get("extract/dropped:language_prefilter") == 0 and led.get("language/kept") == 1
+
+
+def test_repeated_blocks_are_removed_before_the_text_rules():
+    # the same four paragraphs twice (a responsive layout rendered twice): Gopher's duplicate
+    # paragraph rules would drop the page; the chain keeps one copy and counts the removed ones
+    paras = "".join(f"<p>{p}</p>" for p in (
+        EN + "Members of the public may send their views by letter before the end of March.",
+        "The harbour town sits at the mouth of a slow river, and most of its houses were built with "
+        "grey stone taken from the cliffs nearby. Fishing boats still leave before dawn each day.",
+        "Visitors who arrive in spring often walk the coastal path to the lighthouse, which has guided "
+        "ships past the northern rocks for nearly two hundred years, and then rest in the old inn.",
+        "In the evenings the market square fills with music; bakers sell bread shaped like anchors, "
+        "and older residents argue cheerfully about the weather, the tides and the ferry timetable."))
+    body = f"<html><body><article>{paras}{paras}</article></body></html>".encode()
+    r = rec(EN)
+    r = HtmlRecord(url=r.url, body=body, status=200, content_type="text/html", http_headers={},
+                   provenance=r.provenance)
+    led = Ledger()
+    doc = PageProcessor(Config()).setup().process(r, led)
+    assert doc is not None and led.get("text/kept") == 1
+    assert led.get("text/repeated_blocks_removed") == 4 and len(doc.text_blocks) == 4
+    cfg = Config()
+    cfg.text.repeated_block_min_chars = 0
+    led = Ledger()
+    assert PageProcessor(cfg).setup().process(r, led) is None
+    assert led.get("text/dropped:gopher_dup_lines") == 1

@@ -1,4 +1,16 @@
-"""Paragraphs a site repeats on many of its pages (cookie notices, author bios, newsletter boxes).
+"""Repeated paragraphs: within one document, and across the pages of one site.
+
+Within a document (:func:`strip_repeated_blocks`, ``text.repeated_block_min_chars``): a text
+block that is an exact copy of an earlier block of the same document is removed
+before the text-quality rules judge the page. Forum threads quote earlier posts in full, carousels
+and responsive layouts render the same teaser twice, and Gopher's duplicate line and paragraph
+rules (Rae et al. 2021, table A1) would drop the whole page for it; removing the later copies keeps
+the page and still gives the model each passage once (the same idea as Dolma's paragraph-level
+deduplication and OBELICS' line deduplication, applied inside one document). Blocks shorter than
+the floor (labels such as "Reply", "Member", a date) are structure and stay.
+
+Across a site: paragraphs a site repeats on many of its pages (cookie notices, author bios,
+newsletter boxes).
 
 OBELICS (Laurençon et al., 2023) removes paragraphs that occur on many pages of one domain
 before building documents: they are boilerplate the
@@ -56,3 +68,43 @@ def strip_paragraphs(doc: Document, repeated: set[str]) -> tuple[Document, int]:
     return dataclasses.replace(doc, texts=[doc.texts[i] for i in keep_idx],
                                images=[doc.images[i] for i in keep_idx],
                                metadata=dict(doc.metadata)), removed
+
+
+def repeated_block_indices(texts: list[str | None], min_chars: int) -> list[int]:
+    """Indices of the text blocks that copy an earlier block (leading and trailing whitespace
+    aside) of at least ``min_chars`` characters; image slots (None) and shorter blocks are never
+    listed. Exact copies only: the extractor already collapses whitespace inside a block."""
+    if min_chars <= 0:
+        return []
+    seen: set[str] = set()
+    out: list[int] = []
+    for i, t in enumerate(texts):
+        if t is None or len(t) < min_chars:
+            continue
+        key = t.strip()
+        if len(key) < min_chars:
+            continue
+        if key in seen:
+            out.append(i)
+        else:
+            seen.add(key)
+    return out
+
+
+def strip_repeated_blocks(doc: Document, min_chars: int) -> tuple[Document, int]:
+    """``doc`` without the later copies of its repeated text blocks (:func:`repeated_block_indices`),
+    and how many were removed. Image slots stay; the first copy of each block stays."""
+    drop = set(repeated_block_indices(doc.texts, min_chars))
+    if not drop:
+        return doc, 0
+    keep_idx = [i for i in range(len(doc.texts)) if i not in drop]
+    return dataclasses.replace(doc, texts=[doc.texts[i] for i in keep_idx],
+                               images=[doc.images[i] for i in keep_idx],
+                               metadata=dict(doc.metadata)), len(drop)
+
+
+def drop_repeated_paragraphs(text: str, min_chars: int) -> str:
+    """The same on plain text whose blocks are separated by blank lines (``Document.plain_text``)."""
+    paras = text.split("\n\n")
+    drop = set(repeated_block_indices(paras, min_chars))
+    return "\n\n".join(p for i, p in enumerate(paras) if i not in drop) if drop else text

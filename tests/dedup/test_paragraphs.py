@@ -30,3 +30,20 @@ def test_strip_keeps_image_positions_and_never_empties_a_document():
     only = doc("http://x/b", ["Cookie notice."])
     assert pg.strip_paragraphs(only, {h}) == (only, 0)
     assert pg.strip_paragraphs(d, set()) == (d, 0)
+
+
+def test_later_copies_of_a_block_are_removed_within_one_document():
+    img = ImageRef(url="http://x/i.jpg")
+    post = "I bought the blue one last week and it has worked well since."
+    texts = ["Thread title here", post, "Reply", None, "Reply", f" {post}\n", "A new answer to the question above.",
+             post.replace("blue", "red")]
+    d = doc("http://x/t", texts, [None, None, None, img, None, None, None, None])
+    assert pg.repeated_block_indices(d.texts, 30) == [5]  # "Reply" is too short to count, a near copy is not one
+    out, removed = pg.strip_repeated_blocks(d, 30)
+    assert removed == 1 and out.texts == texts[:5] + texts[6:] and out.images[3] is img
+    assert d.texts == texts  # the input is not modified
+    assert pg.strip_repeated_blocks(d, 0) == (d, 0)
+    assert pg.repeated_block_indices(d.texts, 3) == [4, 5]
+    answer = "A new answer to the question above."
+    assert pg.drop_repeated_paragraphs(f"{post}\n\nReply\n\n{post}\n\n{answer}", 30) == f"{post}\n\nReply\n\n{answer}"
+    assert pg.drop_repeated_paragraphs("a\n\nb", 30) == "a\n\nb"

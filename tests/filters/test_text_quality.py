@@ -13,7 +13,10 @@ from hypothesis import strategies as st
 
 from mmcorpus.config import TextFilterConfig
 from mmcorpus.filters.text_quality import (
+    PROSE_END,
     ParsedText,
+    _dup_ngram_char_ratio,
+    _frequent_runs_char_ratio,
     alpha_words_ratio,
     dup_ngram_char_ratio,
     duplicate_fractions,
@@ -130,7 +133,12 @@ def test_top_and_duplicated_ngrams():
     assert reason(GOOD + " " + "buy now " * 40) == "gopher_top_2gram"
     spam = GOOD + " " + "buy cheap pills " * 12
     assert reason(spam) == "gopher_top_3gram"
-    assert reason(spam, TextFilterConfig(max_top_ngram_char_ratio={})) == "gopher_dup_5gram"
+    no_top = TextFilterConfig(max_top_ngram_char_ratio={})
+    assert reason(spam.rstrip() + ".", no_top) == "gopher_dup_5gram"  # the last line is now prose
+    assert reason(spam, no_top) is None  # not a sentence: left to the top n-gram rules
+    assert reason(spam, TextFilterConfig(max_top_ngram_char_ratio={}, dup_ngram_prose_only=False)) == (
+        "gopher_dup_5gram"
+    )
     words = ["a", "b", "c", "d", "e", "a", "b", "c", "d", "e", "x"]
     assert dup_ngram_char_ratio(words, 5) == pytest.approx(5 / 11)
     assert dup_ngram_char_ratio(words, 6) == 0.0
@@ -158,14 +166,14 @@ def test_counter_dict_for_a_batch():
     }
 
 
-def _ref_dup(words: list[str], n: int) -> float:
-    seen: set[tuple[str, ...]] = set()
+def _ref_dup(words: list[str], n: int, min_count: int = 2) -> float:
+    seen: Counter = Counter()
     covered = [False] * len(words)
     for i in range(len(words) - n + 1):
         g = tuple(words[i : i + n])
-        if g in seen:
+        seen[g] += 1
+        if seen[g] >= min_count:
             covered[i : i + n] = [True] * n
-        seen.add(g)
     total = sum(map(len, words))
     return sum(len(w) for w, c in zip(words, covered) if c) / total if total else 0.0
 
@@ -179,13 +187,32 @@ def _ref_top(words: list[str], n: int) -> float:
     return top * chars / sum(map(len, words))
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(["a", "bb", "ccc", "dd", "e"]), max_size=40), st.integers(2, 10))
-def test_ngram_metrics_match_reference(words, n):
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "bb", "ccc", "dd", "e"]), max_size=40), st.integers(2, 10), st.integers(2, 4))
+def test_ngram_metrics_match_reference(words, n, min_count):
     assert dup_ngram_char_ratio(words, n) == pytest.approx(_ref_dup(words, n))
+    assert dup_ngram_char_ratio(words, n, min_count) == pytest.approx(_ref_dup(words, n, min_count))
     assert top_ngram_char_ratio(words, n) == pytest.approx(_ref_top(words, n))
     if n < 10:  # the monotonicity check_ngrams relies on
-        assert dup_ngram_char_ratio(words, n + 1) <= dup_ngram_char_ratio(words, n) + 1e-12
+        assert dup_ngram_char_ratio(words, n + 1, min_count) <= dup_ngram_char_ratio(words, n, min_count) + 1e-12
+    # the cheap bound check_ngrams uses before the backstop's sort
+    bound = _frequent_runs_char_ratio(ParsedText("", list(words), [], []), n, min_count)
+    assert dup_ngram_char_ratio(words, n, min_count) <= bound + 1e-12
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.lists(st.sampled_from(["a", "bb", "x\u00a0y", "c."]), max_size=6),
+                          st.sampled_from(["", ".", "!", ":"])), max_size=12))
+def test_prose_view_slices_the_parent_word_ids(rows):
+    text = "\n".join(" ".join(ws) + end for ws, end in rows)
+    p = ParsedText.of(text)
+    assert p.words == text.split()
+    q = p.prose
+    ref = ParsedText("", " ".join(q.lines).split(), [], [])
+    assert q.words == ref.words and q.word_lengths.tolist() == ref.word_lengths.tolist()
+    assert q.lines == [ln for ln in p.lines if len(ln.split()) >= 3 and ln.endswith(PROSE_END)]
+    for n in (2, 5):  # ids differ from a fresh parse but name the same words
+        assert _dup_ngram_char_ratio(q, n, 2) == pytest.approx(_dup_ngram_char_ratio(ref, n, 2))
 
 
 @pytest.mark.realdata
@@ -204,3 +231,92 @@ def test_real_english_articles_mostly_pass():
         kept += text_quality_filter(text, CFG)[0]
     assert n >= 40
     assert kept / n >= 0.85
+
+
+# --- repetition: structure and echoes are kept, junk is still dropped ---------------------------
+
+NAMES = ["Alpine Trail Runner", "Harbour Canvas Tote", "Granite Steel Flask", "Meadow Wool Beanie",
+         "Summit Down Jacket", "Cedar Camp Stool", "Lantern Pocket Torch", "River Dry Sack",
+         "Canyon Sun Hat", "Glacier Fleece Vest", "Prairie Hiking Pole", "Tundra Sleeping Pad"]
+
+
+COLOURS = ["red", "blue", "green", "black", "white", "grey", "navy", "olive", "sand", "rust", "teal", "plum"]
+MATERIALS = ["recycled nylon shell", "waxed cotton canvas", "brushed steel body", "merino wool knit",
+             "goose down fill", "oiled cedar frame", "anodised aluminium", "welded vinyl seams", "woven straw brim",
+             "polar fleece panels", "carbon fibre shaft", "closed cell foam"]
+# Gopher's repetition rules as published: every word, every copy after the first, every line
+GOPHER = TextFilterConfig(dup_ngram_prose_only=False, dup_ngram_min_count=2, dup_line_min_chars=0)
+
+
+def test_a_product_grid_is_structure_not_repetition():
+    # every card repeats its rating template; the repeated n-grams are in card lines, not in prose
+    cards = "\n\n".join(
+        f"{name} {kind}, {COLOURS[i]}, {MATERIALS[i]}\n${19 + 7 * i}.99\n"
+        f"{37 + 11 * i} buyers rated it 4.{i % 10} out of 5 for comfort and fit"
+        for i, (name, kind) in enumerate(zip(NAMES, ["for men", "for women", "for kids"] * 4))
+    )
+    grid = GOOD.split("\n\n")[0] + "\n\n" + cards
+    assert reason(grid) is None
+    assert reason(grid, GOPHER) == "gopher_dup_5gram"
+
+
+def test_a_quoted_post_is_an_echo_not_repetition():
+    first, second, third = GOOD.split("\n\n")
+    thread = "\n\n".join([first, "Quote from the first post:\n" + first, second, third])
+    assert reason(thread, TextFilterConfig(max_dup_line_char_ratio=1.0, max_dup_para_char_ratio=1.0)) is None
+    strict = TextFilterConfig(dup_ngram_min_count=2, max_dup_line_char_ratio=1.0, max_dup_para_char_ratio=1.0)
+    assert reason(thread, strict) == "gopher_dup_5gram"
+    # a phrase that recurs (three times and more) is counted from its third occurrence
+    assert dup_ngram_char_ratio(list("abcdeabcdeabcde") + ["x"], 5, min_count=3) == pytest.approx(5 / 16)
+    assert dup_ngram_char_ratio(list("abcdeabcde") + ["x"], 5, min_count=3) == 0.0
+
+
+SENTENCES = [s.strip() + "." for s in GOOD.replace("\n\n", " ").split(".") if s.strip()]
+SPAM = [
+    # the same pitch in sentences with the product swapped (doorway / spun-template spam)
+    "\n".join(f"Buy cheap {n.lower()} online today at the lowest price and get free shipping on every order."
+              for n in NAMES),
+    # keyword stuffing on lines without punctuation (not prose: the top n-gram rules catch it)
+    "\n".join(f"best cheap {n.lower()} deals best cheap {n.lower()} sale best cheap {n.lower()} online"
+              for n in NAMES),
+    # a boilerplate line repeated down the page
+    "\n".join(f"{s.strip()}.\nClick here to subscribe to our newsletter for more great deals!"
+              for s in GOOD.replace("\n\n", " ").split(".") if s.strip()),
+    # a generation loop: one paragraph three times on one line (the repeated n-gram rules)
+    " ".join([GOOD.split("\n\n")[1]] * 3),
+    # spun text: the article's sentences recombined into "new" paragraphs after it
+    GOOD + "\n\n" + "\n\n".join(" ".join(SENTENCES[k::3] + SENTENCES[: 2 * k]) for k in range(3)),
+    # a doubled text, as the text rules see it (the page chain first removes repeated blocks)
+    GOOD + "\n\n" + GOOD,
+]
+
+
+@pytest.mark.parametrize("junk", SPAM)
+def test_repetitive_junk_is_still_dropped(junk):
+    r = reason(GOOD.split("\n\n")[0] + "\n\n" + junk)
+    assert r is not None and r.startswith(("gopher_dup", "gopher_top")), r
+
+
+def test_hashtags_have_a_letter():
+    ranks = "\n".join(f"#{i} {n} 2026 1h 54m" for i, n in enumerate(NAMES, 1))  # a chart's ranks
+    cfg = TextFilterConfig(max_hashtag_ratio=0.05, max_symbol_word_ratio=1.0)
+    assert reason(GOOD + "\n\n" + ranks, cfg) is None
+    assert reason(GOOD + "\n\n" + ranks.replace("#", "#tag"), cfg) == "kosmos_hashtag_ratio"
+
+
+def test_prose_lines_are_c4_sentence_lines():
+    p = ParsedText.of("A heading\nThis is a sentence.\nTwo words.\n| a | b | c |\nShe said “yes.”\nAnd so on…")
+    assert p.prose.lines == ["This is a sentence.", "She said “yes.”", "And so on…"]
+    assert ParsedText.of(GOOD).prose.words == GOOD.split()
+
+
+def test_templated_lines_without_sentences_meet_the_all_words_backstop():
+    # six sales phrases combined on every line: no sentence (no prose for the n-gram rules), no
+    # single n-gram frequent enough for the top n-gram rules, no two lines alike
+    phrases = ["cheap flights and hotel deals", "book your summer holiday now", "lowest prices guaranteed every day",
+               "free cancellation on most rooms", "earn points with every booking", "exclusive member offers this week"]
+    lines = [f"{phrases[i % 6]} {phrases[(i + 2) % 6]} {NAMES[i % 12].lower()} {COLOURS[(i + i // 12) % 12]}"
+             for i in range(36)]
+    junk = GOOD.split("\n\n")[0] + "\n\n" + "\n".join(lines)
+    assert reason(junk) == "gopher_dup_5gram"
+    assert reason(junk, TextFilterConfig(max_dup_ngram_char_ratio_all_words=1.0)) is None
