@@ -17,13 +17,9 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from sample_run import output_folder  # this folder is on sys.path when the script runs
 
 
 def plain_loop(shards: dict[str, list[str]], n_per_set: dict[str, int]) -> float:
@@ -87,11 +83,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=0, help="DataLoader workers for a second trainer row")
     ap.add_argument("--repeat", type=int, default=3, help="alternate the two loops this many times; best of each")
     args = ap.parse_args()
-    out = args.out
-    if out is None:
-        out = tempfile.mkdtemp(prefix="mmcorpus-loader-bench-")
-        subprocess.run([sys.executable, "-m", "mmcorpus", "run", str(REPO / "samples" / "sample.warc.gz"), "-o", out,
-                        "--runner", "inprocess", "-q"], check=True)
+    out = output_folder(args.out, "mmcorpus-loader-bench-")
     from mmcorpus.train.data import set_shards
 
     shards = set_shards(out)

@@ -15,12 +15,9 @@ from __future__ import annotations
 
 import argparse
 import re
-import subprocess
-import sys
 import tempfile
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from sample_run import output_folder  # this folder is on sys.path when the script runs
 
 
 def main() -> None:
@@ -34,11 +31,7 @@ def main() -> None:
     ap.add_argument("--compile", action="store_true")
     ap.add_argument("--peak-tflops", type=float, default=989.0, help="GPU dense bf16 peak, TFLOP/s")
     args = ap.parse_args()
-    out = args.out
-    if out is None:
-        out = tempfile.mkdtemp(prefix="mmcorpus-train-bench-")
-        subprocess.run([sys.executable, "-m", "mmcorpus", "run", str(REPO / "samples" / "sample.warc.gz"), "-o", out,
-                        "--runner", "inprocess", "-q"], check=True)
+    out = output_folder(args.out, "mmcorpus-train-bench-")
 
     from mmcorpus.train.model import CONFIGS
     from mmcorpus.train.train import TrainConfig, train

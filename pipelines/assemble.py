@@ -7,7 +7,7 @@ import logging
 import apache_beam as beam
 from apache_beam import pvalue
 
-from mmcorpus.config import Config, DocumentRulesConfig, LanguageConfig, PairConfig
+from mmcorpus.config import Config, DedupConfig, DocumentRulesConfig, LanguageConfig, PairConfig
 from mmcorpus.pipelines.metrics import BeamCounter
 
 log = logging.getLogger(__name__)
@@ -18,8 +18,9 @@ INTERLEAVED, PAIRS, TEXT = "interleaved", "pairs", "text"
 class AssembleFn(beam.DoFn):
     """Attach images, emit pairs, apply the KOSMOS-1 document rules, route to a shard set."""
 
-    def __init__(self, pairs: PairConfig, language: LanguageConfig, doc_rules: DocumentRulesConfig) -> None:
-        self.pairs, self.language, self.doc_rules = pairs, language, doc_rules
+    def __init__(self, pairs: PairConfig, language: LanguageConfig, doc_rules: DocumentRulesConfig,
+                 dedup: DedupConfig) -> None:
+        self.pairs, self.language, self.doc_rules, self.dedup = pairs, language, doc_rules, dedup
         self.count = BeamCounter()
 
     def setup(self):
@@ -40,7 +41,8 @@ class AssembleFn(beam.DoFn):
             self.count("dedup/dropped:duplicate_record", len(same_id))
         try:
             routed = assemble_document(doc, grouped["images"], pairs=self.pairs, language=self.language,
-                                       doc_rules=self.doc_rules, ident=self.ident, count=self.count)
+                                       doc_rules=self.doc_rules, dedup=self.dedup, ident=self.ident,
+                                       count=self.count)
         except Exception as e:
             log.warning("assembling %s failed: %r", doc.url, e)
             self.count("pipeline/error:assemble_exception")
@@ -56,7 +58,7 @@ class AssembleAndRoute(beam.PTransform):
 
     def expand(self, joined):
         cfg = self.cfg
-        assemble = AssembleFn(cfg.pairs, cfg.language, cfg.doc_rules)
+        assemble = AssembleFn(cfg.pairs, cfg.language, cfg.doc_rules, cfg.dedup)
         return joined | "Assemble" >> beam.ParDo(assemble).with_outputs(INTERLEAVED, PAIRS, TEXT)
 
 

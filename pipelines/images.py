@@ -23,6 +23,7 @@ from apache_beam import pvalue
 
 from mmcorpus.config import Config
 from mmcorpus.pipelines.metrics import BeamCounter
+from mmcorpus.pipelines.progress import write_progress
 
 log = logging.getLogger(__name__)
 
@@ -117,22 +118,13 @@ class DownloadImagesFn(beam.DoFn):
 
 def _report_downloads(directory: str, results) -> None:
     """A batch's counts for the local launcher's progress line (best effort; local runs only)."""
-    import json
-    import os
     import uuid
 
     results = list(results)
     counts = {"stage": "downloads", "images": len(results),
               "downloaded": sum(r.outcome == "downloaded" for r in results),
               "bytes": sum(len(r.data) for r in results if r.data and not r.from_cache)}
-    name = f"downloads-{uuid.uuid4().hex}"
-    try:
-        tmp = os.path.join(directory, f".{name}.tmp")
-        with open(tmp, "w") as f:
-            json.dump(counts, f)
-        os.replace(tmp, os.path.join(directory, f"{name}.json"))
-    except OSError:
-        pass
+    write_progress(directory, f"downloads-{uuid.uuid4().hex}", counts)
 
 
 class JoinImages(beam.PTransform):

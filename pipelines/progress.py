@@ -2,8 +2,9 @@
 
 The local runner's workers are separate processes, and Beam's counters are read only after the
 run, so each tap writes its bundle's count to a small JSON file in ``OUT/_progress/`` when the
-bundle finishes (the WARC reader does the same per file); the launcher sums them once a second
-and prints one line per stage (:class:`mmcorpus.pipelines.crawl_to_shards._ProgressWatcher`).
+bundle finishes (:func:`write_progress`; the WARC reader writes one per file, the downloader one
+per batch); the launcher sums them once a second and prints one line per stage
+(:class:`mmcorpus.pipelines.crawl_to_shards._ProgressWatcher`).
 Only local runs have taps: on Dataflow the job's own UI shows element counts per step.
 """
 
@@ -33,14 +34,23 @@ class CountTapFn(beam.DoFn):
     def finish_bundle(self):
         if not self._counts:
             return
-        name = f"{self.stage}-{uuid.uuid4().hex}"
-        try:
-            tmp = os.path.join(self.directory, f".{name}.tmp")
-            with open(tmp, "w") as f:
-                json.dump({"stage": self.stage, **self._counts}, f)
-            os.replace(tmp, os.path.join(self.directory, f"{name}.json"))
-        except OSError:  # progress is best effort; the run's results do not depend on it
-            pass
+        write_progress(self.directory, f"{self.stage}-{uuid.uuid4().hex}", {"stage": self.stage, **self._counts})
+
+
+def write_progress(directory: str, name: str, counts: dict) -> None:
+    """Write ``counts`` to ``directory/name.json`` for the launcher to sum.
+
+    Written to a hidden temporary file and renamed, so the launcher, which reads the folder while
+    the run goes on, never sees half a file. Best effort: an error is ignored, since the run's
+    results do not depend on its progress line.
+    """
+    try:
+        tmp = os.path.join(directory, f".{name}.tmp")
+        with open(tmp, "w") as f:
+            json.dump(counts, f)
+        os.replace(tmp, os.path.join(directory, f"{name}.json"))
+    except OSError:
+        pass
 
 
 def tap(pcoll, directory: str | None, stage: str, label: str, what=None):

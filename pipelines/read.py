@@ -9,8 +9,9 @@ import apache_beam as beam
 from apache_beam import pvalue
 
 from mmcorpus.config import Config
-from mmcorpus.data import HtmlRecord, ImageRecord
+from mmcorpus.data import HtmlRecord, ImageRecord, stable_key
 from mmcorpus.pipelines.metrics import BeamCounter
+from mmcorpus.pipelines.progress import write_progress
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +52,8 @@ class ReadWarcFn(beam.DoFn):
         counts = file_ledger.stage("warc")
         yield pvalue.TaggedOutput(INPUTS, file_outcome(path, counts, n_bytes, time.monotonic() - start,
                                                        [open_error or "", *messages]))
-        if self.progress_dir:
-            _report_progress(self.progress_dir, path, counts)
+        if self.progress_dir:  # a finished WARC's counts, for the local launcher's progress line
+            write_progress(self.progress_dir, stable_key(path), counts)
 
 
 def open_with_retry(path: str, retries: int, delay: float, sleep=None) -> tuple[int | None, str | None]:
@@ -128,22 +129,6 @@ class _CaptureWarnings(logging.Handler):
 
     def __exit__(self, *exc) -> None:
         self._logger.removeHandler(self)
-
-
-def _report_progress(directory: str, path: str, counts: dict) -> None:
-    """A finished WARC's counts, for the local launcher's progress line (best effort)."""
-    import json
-    import os
-
-    from mmcorpus.data import stable_key
-
-    try:
-        tmp = os.path.join(directory, f".{stable_key(path)}.tmp")
-        with open(tmp, "w") as f:
-            json.dump(counts, f)
-        os.replace(tmp, os.path.join(directory, f"{stable_key(path)}.json"))
-    except OSError:
-        pass
 
 
 class ReadWarcs(beam.PTransform):

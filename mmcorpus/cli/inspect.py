@@ -10,9 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 
+from mmcorpus.cli import add_dataset_path
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("path", metavar="PATH", help="output folder, set folder or .tar shard (local or fsspec URL)")
+    add_dataset_path(p)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     p.add_argument("--plot", metavar="DIR", help="also write PNG histograms, one per set and metric, into DIR")
     p.add_argument("--limit", type=int, default=None, metavar="N",

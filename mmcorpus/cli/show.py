@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import argparse
 
+from mmcorpus.cli import add_dataset_path
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("path", metavar="PATH", help="output folder, set folder or .tar shard (local or fsspec URL)")
+    add_dataset_path(p)
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--key", help="the sample's key")
     which.add_argument("--index", type=int, metavar="N", help="the N-th sample (from 0) of the set, in shard order")

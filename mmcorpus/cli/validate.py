@@ -10,9 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 
+from mmcorpus.cli import add_dataset_path
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("path", metavar="PATH", help="output folder, set folder or .tar shard (local or fsspec URL)")
+    add_dataset_path(p)
     p.add_argument("--json", action="store_true", help="print the report as one JSON object")
     p.add_argument("--max-pixels", type=int, default=None, metavar="N",
                    help="largest image (width x height) decoded; larger ones are findings (default 67,108,864)")

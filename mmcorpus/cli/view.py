@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 
+from mmcorpus.cli import add_dataset_path
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("path", metavar="PATH", help="output folder, set folder or .tar shard (local or fsspec URL)")
+    add_dataset_path(p)
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="the HTML file to write")
     p.add_argument("--sample", type=int, default=12, metavar="N", help="samples per set (default 12)")
     p.add_argument("--seed", type=int, default=0, help="sampling seed: the same seed picks the same samples")

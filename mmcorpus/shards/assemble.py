@@ -3,7 +3,8 @@
 Order of the rules, and why:
 
 1. attach images (:func:`mmcorpus.images.join.attach_images`): slots whose image is missing or
-   failed a filter are removed, their text kept;
+   failed a filter are removed, their text kept, and so is a second copy of a picture the document
+   already shows (same sha256, or a pHash within ``dedup.image_phash_distance`` bits);
 2. pairs: every kept image with a usable caption (:mod:`mmcorpus.filters.captions`) in the target language
    becomes an image-caption pair. Pairs are taken before the KOSMOS-1 document rules, which shape
    the *interleaved* set: a picture's caption does not stop being a caption because its page was
@@ -26,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from mmcorpus.config import DocumentRulesConfig, LanguageConfig, PairConfig
+from mmcorpus.config import DedupConfig, DocumentRulesConfig, LanguageConfig, PairConfig
 from mmcorpus.data import Document, ImageRef
 from mmcorpus.filters.captions import normalise_caption, usable_caption
 from mmcorpus.filters.document_rules import apply_document_rules
@@ -56,14 +57,14 @@ def caption_language_ok(caption: str, pairs: PairConfig, language: LanguageConfi
 
 
 def assemble_document(doc: Document, outcomes: Iterable[ImageOutcome], *, pairs: PairConfig,
-                      language: LanguageConfig, doc_rules: DocumentRulesConfig, ident=None,
-                      count: CountFn = no_count) -> Routed:
+                      language: LanguageConfig, doc_rules: DocumentRulesConfig, dedup: DedupConfig,
+                      ident=None, count: CountFn = no_count) -> Routed:
     routed: Routed = []
     outcomes = list(outcomes)
     fetched = {o.url for o in outcomes if o.reason != "not_fetched"}
     # images never found nor downloaded: a text document keeps their URLs to be fetched later
     unfetched = list(dict.fromkeys(r.url for r in doc.image_refs if slot_id(r) not in fetched))
-    doc, jpegs, processed = attach_images(doc, outcomes, count)
+    doc, jpegs, processed = attach_images(doc, outcomes, count, phash_distance=dedup.image_phash_distance)
 
     for ref in doc.image_refs:
         count("pairs/candidates")

@@ -86,8 +86,7 @@ def _schema_findings(add, layout: str, body: Any) -> None:
 def _check_interleaved(add, sample: dict[str, Any], body: dict[str, Any], max_pixels: int) -> None:
     import numpy as np
 
-    if body.get("id") != sample["__key__"]:
-        add("key_mismatch", f"json id {body.get('id')!r} differs from the sample key")
+    _check_key(add, sample, body, "id")
     try:
         arr = np.lib.format.read_array(io.BytesIO(sample["images.npy"]), allow_pickle=False)
         blob = np.asarray(arr, dtype=np.uint8).reshape(-1).tobytes()
@@ -110,10 +109,8 @@ def _check_interleaved(add, sample: dict[str, Any], body: dict[str, Any], max_pi
 
 
 def _check_pair(add, sample: dict[str, Any], body: dict[str, Any], max_pixels: int) -> None:
-    if body.get("key") != sample["__key__"]:
-        add("key_mismatch", f"json key {body.get('key')!r} differs from the sample key")
-    if sample["txt"].decode("utf-8", "replace") != body.get("caption"):
-        add("caption_mismatch", ".txt differs from the json caption")
+    _check_key(add, sample, body, "key")
+    _check_txt(add, sample, body, "caption")
     size, why = check_image(sample["jpg"], max_pixels)
     if why:
         add("image_decode", f"jpg: {why}")
@@ -122,10 +119,23 @@ def _check_pair(add, sample: dict[str, Any], body: dict[str, Any], max_pixels: i
 
 
 def _check_text(add, sample: dict[str, Any], body: dict[str, Any], max_pixels: int) -> None:
-    if body.get("id") != sample["__key__"]:
-        add("key_mismatch", f"json id {body.get('id')!r} differs from the sample key")
-    if sample["txt"].decode("utf-8", "replace") != body.get("text"):
-        add("text_mismatch", ".txt differs from the json text")
+    _check_key(add, sample, body, "id")
+    _check_txt(add, sample, body, "text")
+
+
+def _check_key(add, sample: dict[str, Any], body: dict[str, Any], field: str) -> None:
+    """The JSON member names its sample: ``field`` (``id`` of a document, ``key`` of a pair) is the tar key."""
+    if body.get(field) != sample["__key__"]:
+        add("key_mismatch", f"json {field} {body.get(field)!r} differs from the sample key")
+
+
+def _check_txt(add, sample: dict[str, Any], body: dict[str, Any], field: str) -> None:
+    """The ``.txt`` member says what the JSON's ``field`` says.
+
+    Finding ``<field>_mismatch``: ``caption_mismatch`` for pairs, ``text_mismatch`` for text documents.
+    """
+    if sample["txt"].decode("utf-8", "replace") != body.get(field):
+        add(f"{field}_mismatch", f".txt differs from the json {field}")
 
 
 _CHECKS = {"interleaved": _check_interleaved, "pairs": _check_pair, "text": _check_text}

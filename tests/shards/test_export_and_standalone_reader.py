@@ -157,7 +157,8 @@ def test_a_text_document_lists_the_images_it_could_not_fetch():
                    provenance=Provenance("x.warc", 0, 1, "r1", None))
     cfg = Config()
     outcomes = [ImageOutcome(slot_id(refs[0]), None, "not_fetched"), ImageOutcome(slot_id(refs[1]), None, "too_small")]
-    routed = assemble_document(doc, outcomes, pairs=cfg.pairs, language=cfg.language, doc_rules=cfg.doc_rules)
+    routed = assemble_document(doc, outcomes, pairs=cfg.pairs, language=cfg.language, doc_rules=cfg.doc_rules,
+                               dedup=cfg.dedup)
     (set_name, (sample, _)), = routed
     assert set_name == "text"
     assert json.loads(sample["json"])["image_urls"] == ["http://a.test/gone.jpg"]  # the small one was fetched

@@ -118,6 +118,27 @@ def test_image_over_the_pixel_cap(out):
     assert "pixel cap" in check_image(jpg, max_pixels=1000)[1]
 
 
+@pytest.mark.parametrize(("set_name", "key_field", "txt_field"),
+                         [("interleaved", "id", None), ("pairs", "key", "caption"), ("text", "id", "text")])
+def test_json_that_disagrees_with_its_sample_key_and_txt(out, tmp_path, set_name, key_field, txt_field):
+    def edit(members):
+        i = next(i for i, (n, _) in enumerate(members) if n.endswith(".json"))
+        body = json.loads(members[i][1])
+        body[key_field] = "someone-else"
+        if txt_field:
+            body[txt_field] += " (edited)"
+        members[i] = (members[i][0], json.dumps(body).encode())
+        return members
+
+    found = kinds(broken_copy(out, tmp_path, set_name, edit))
+    (key,) = found.pop("key_mismatch")
+    assert key.message == f"json {key_field} 'someone-else' differs from the sample key"
+    if txt_field:
+        (txt,) = found.pop(f"{txt_field}_mismatch")
+        assert txt.message == f".txt differs from the json {txt_field}"
+    assert not found
+
+
 def test_duplicate_keys_and_keys_with_dots(out, tmp_path):
     def edit(members):
         first = members[0][0].split(".")[0]
