@@ -90,6 +90,11 @@ class _Interrupts:
     traceback; the runner's threads then print theirs. Here the workers start in a session of
     their own (the terminal's SIGINT reaches the launcher only; Beam stops the workers when the
     launcher unwinds), and exceptions of the runner's threads after an interrupt are dropped.
+
+    The workers are stopped at the Ctrl-C itself, not after the run unwinds: Beam's own cleanup
+    (``close_all``) joins the threads that wait for the worker processes, and a worker still
+    starting up (it has not reached the control service yet) never ends on its own, so waiting
+    for the unwind could wait forever (seen on a loaded 2-core machine).
     """
 
     def __init__(self) -> None:
@@ -126,11 +131,34 @@ class _Interrupts:
                 self._hook(args)
 
         threading.excepthook = hook
+        self._sigint = None
+        if threading.current_thread() is threading.main_thread():  # only there can a handler be set
+            import signal
+
+            self._sigint = signal.getsignal(signal.SIGINT)
+
+            def stop_soon() -> None:  # twice: a worker being started at the Ctrl-C is caught too
+                import time
+
+                self._stop_workers()
+                time.sleep(1)
+                self._stop_workers()
+
+            def on_sigint(signum, frame):
+                self.interrupted = True
+                threading.Thread(target=stop_soon, daemon=True).start()
+                raise KeyboardInterrupt
+
+            signal.signal(signal.SIGINT, on_sigint)
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
         import threading
 
+        if self._sigint is not None:
+            import signal
+
+            signal.signal(signal.SIGINT, self._sigint)
         if exc_type is KeyboardInterrupt:
             self.interrupted = True
             self._stop_workers()
@@ -147,14 +175,14 @@ class _Interrupts:
         import signal
         import time
 
-        for proc in self.workers:
+        for proc in list(self.workers):
             if proc.poll() is None:
                 try:
                     os.killpg(proc.pid, signal.SIGTERM)
                 except OSError:
                     pass
         deadline = time.monotonic() + 5
-        for proc in self.workers:
+        for proc in list(self.workers):
             while proc.poll() is None and time.monotonic() < deadline:
                 time.sleep(0.05)
             if proc.poll() is None:

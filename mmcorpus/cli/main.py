@@ -74,6 +74,14 @@ def load_config(args: argparse.Namespace):
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     command = next((a for a in argv if not a.startswith("-")), None)
+    try:
+        return _main(argv, command)
+    except KeyboardInterrupt:  # a Ctrl-C while the command's modules load (Beam takes seconds)
+        print(f"mmcorpus{' ' + command if command in COMMANDS else ''}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _main(argv: list[str], command: str | None) -> int:
     parser = build_parser(only=command if command in COMMANDS else "")
     args, extra = parser.parse_known_args(argv)
     if not args.command:
