@@ -27,7 +27,9 @@ unflagged (:func:`is_thread`, chosen by the caller); a listing's linked cards co
 (:func:`listing_labels`, before step 2); a region holding too little of the page's prose is
 widened to the ancestor holding most of it (:func:`widen_region`, after step 4; and
 :func:`widen_over_short`, counting short lines too, at half the page's text), whose images are
-taken only near kept text (:func:`_images_in_widened`); an element whose name says both furniture
+taken only near kept text (:func:`_images_in_widened`); linked list items and table rows with text
+of their own, inside the article's span, are kept (:func:`keep_linked_items`, after step 5); an
+element whose name says both furniture
 and content is content where it holds most of the prose (:func:`unflag_prose_holder`, chosen by
 the caller).
 
@@ -64,7 +66,7 @@ def main_content(tree, text_labels: list[int], flags) -> tuple[list[bool], bytea
     blocks, tags, parent, end = tree.blocks, tree.tags, tree.parent, tree.end
     labels = region_labels(text_labels, blocks, flags)
     listing_labels(labels, text_labels, blocks, tags)
-    furniture_sections(labels, blocks, tags, parent, end)
+    sections = furniture_sections(labels, blocks, tags, parent, end)
     labels = smooth_labels(labels, blocks, tags)
     top, chosen = readability_core(tags, tree.names, parent, end, tree.chars, tree.links, blocks, labels)
     good, bad = subtree_text(labels, blocks, parent)
@@ -76,6 +78,8 @@ def main_content(tree, text_labels: list[int], flags) -> tuple[list[bool], bytea
     for r in wide:
         inside[r:end[r] + 1] = b"\x01" * (end[r] + 1 - r)
     keep = keep_blocks(labels, blocks, tags, parent, inside)
+    if wide is region:
+        keep_linked_items(keep, labels, text_labels, blocks, tags, flags, inside, sections)
     if wide is not region:
         inside = _images_in_widened(tree, region, keep, inside)
     for r in figure_gaps(region, tree.images, parent, end, bad):  # their images, not their text
@@ -301,9 +305,10 @@ def smooth_labels(labels: list[int], blocks, tags) -> list[int]:
     return out
 
 
-def furniture_sections(labels: list[int], blocks, tags, parent, end) -> None:
+def furniture_sections(labels: list[int], blocks, tags, parent, end) -> list[tuple[int, int]]:
     """A heading that opens page furniture ("Related articles", "Comments", "Share this", "Tags")
-    makes itself and the section it opens BAD, in place. The section ends at the next heading of
+    makes itself and the section it opens BAD, in place; returns the block ranges ``(start, stop)``
+    so marked. The section ends at the next heading of
     the same or a higher level, or where the heading's container ends; comment and related
     sections run to the container's end whatever headings they hold.
 
@@ -316,6 +321,7 @@ def furniture_sections(labels: list[int], blocks, tags, parent, end) -> None:
     page type worse.
     """
     nb = len(blocks)
+    marked = []
     i = 0
     while i < nb:
         _pos, text, _link, owner, el = blocks[i]
@@ -340,7 +346,9 @@ def furniture_sections(labels: list[int], blocks, tags, parent, end) -> None:
                     break
             labels[j] = BAD
             j += 1
+        marked.append((i, j))
         i = j
+    return marked
 
 
 def readability_core(tags, names, parent, end, chars, links, blocks, labels) -> tuple[int, list[int]]:
@@ -527,6 +535,42 @@ def widen_over_short(region: list[int], top: int, parent, end, labels: list[int]
     while a > 0 and sum(n for el, n in texts if a <= el <= end[a]) < WIDEN_COVER * total:
         a = parent[a]
     return [a]
+
+
+LINKED_ITEM_TAGS = frozenset(["li", "tr", "td"])  # list items and table rows/cells
+LINKED_ITEM_MAX_LINK = 0.9  # an item with a tenth of its text unlinked says more than its link
+
+
+def keep_linked_items(keep: list[bool], labels: list[int], base: list[int], blocks, tags, flags,
+                      inside: bytearray, sections: list[tuple[int, int]]) -> None:
+    """Keep, in place, the linked list items and table rows *inside* the article: between the
+    region's first and last prose block, an item or row that only its own link density made BAD
+    (not flagged by class/id, not in a furniture section) and that has text of its own besides
+    its link (``LINKED_ITEM_MAX_LINK``).
+
+    Link density is the right test for menus and teaser lists around an article, but inside the
+    article's span a list of linked items is its own: a course page's schedule of linked lecture
+    notes, a reference list with its authors, a documentation page's list of linked entries with
+    their descriptions (WCXB's documentation ground truth keeps them). Items that are wholly a
+    link (a related-stories list with no heading, an inline menu) stay out: keeping those too
+    cost trafilatura's evaluation pages four snippets of furniture for one of article text. Only
+    where the region was not widened: a widened region can span the page's header, whose
+    mega-menu sits between two parts of its content. On WCXB's dev pages: all 0.848 -> 0.850,
+    documentation 0.912 -> 0.918, listings +0.009, articles +0.002, no type worse.
+    """
+    goods = [i for i, b in enumerate(blocks) if labels[i] >= NEAR and inside[b[4]]]
+    if len(goods) < 2:
+        return
+    first, last = goods[0], goods[-1]
+    furniture = bytearray(len(blocks))
+    for lo, hi in sections:
+        furniture[lo:hi] = b"\x01" * (hi - lo)
+    for i in range(first + 1, last):
+        b = blocks[i]
+        if (not keep[i] and labels[i] == BAD and base[i] == BAD and not furniture[i] and inside[b[4]]
+                and not flags[b[4]] and tags[b[3]] in LINKED_ITEM_TAGS
+                and b[2] < LINKED_ITEM_MAX_LINK * len(b[1])):
+            keep[i] = True
 
 
 def figure_gaps(region: list[int], images, parent, end, bad) -> list[int]:

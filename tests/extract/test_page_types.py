@@ -285,3 +285,32 @@ def test_short_lines_beside_an_article_stay_out():
     side = "<aside><h3>Popular this week</h3><h3>Our newsletter</h3><p>Sign up today</p></aside>"
     text = extract(f"<div class='wrap'>{article}{side}</div>")
     assert "main point 4" in text and "Popular this week" not in text
+
+
+def test_linked_items_inside_the_article_are_kept():
+    # a course page's schedule: linked notes with text of their own, between two parts of its prose
+    items = "".join(f"<li><a href='/notes-{i}'>Lecture notes {i}</a> on tensor methods, week {i}</li>"
+                    for i in range(6))
+    body = (f"<article><h1>Course</h1>{paragraphs('setup step', 3)}<ul>{items}</ul>"
+            f"{paragraphs('usage note', 3)}</article>")
+    text = extract(body)
+    for i in range(6):
+        assert f"Lecture notes {i} on tensor methods" in text
+
+
+def test_wholly_linked_list_inside_the_article_stays_out():
+    # a related-stories list with no heading, mid-article: each item is nothing but its link
+    related = "".join(f"<li><a href='/s{i}'>Another story number {i} to read</a></li>" for i in range(6))
+    body = (f"<article><h1>Story</h1>{paragraphs('main point', 3)}<ul>{related}</ul>"
+            f"{paragraphs('second point', 3)}</article>")
+    text = extract(body)
+    assert "second point 2" in text and "Another story" not in text
+
+
+def test_linked_list_in_a_furniture_section_inside_the_article_stays_out():
+    related = "".join(f"<li><a href='/s{i}'>Another story number {i}</a> from our desk</li>" for i in range(6))
+    body = (f"<article><h1>Story</h1>{paragraphs('main point', 3)}"
+            f"<section><h2>Related articles</h2><ul>{related}</ul></section><h2>Analysis</h2>"
+            f"{paragraphs('second point', 3)}</article>")
+    text = extract(body)
+    assert "main point 2" in text and "second point 2" in text and "Another story" not in text
