@@ -29,9 +29,8 @@ widened to the ancestor holding most of it (:func:`widen_region`, after step 4; 
 :func:`widen_over_short`, counting short lines too, at half the page's text), whose images are
 taken only near kept text (:func:`_images_in_widened`); linked list items and table rows with text
 of their own, inside the article's span, are kept (:func:`keep_linked_items`, after step 5); an
-element whose name says both furniture
-and content is content where it holds most of the prose (:func:`unflag_prose_holder`, chosen by
-the caller).
+element whose name says both furniture and content is content where it holds most of the prose
+(:func:`unflag_prose_holder`, chosen by the caller).
 
 If the class/id rules leave less than ``RETRY_CHARS`` of text, the caller runs the steps again
 without them but for the page footer's (:func:`retry_flags`; Readability's retry with
