@@ -101,14 +101,15 @@ def test_no_page_of_any_shared_warc_raises():
 
 def test_wcxb_dev_pages_every_type(quality):
     """WCXB's 1,310 dev pages (7 page types), WCXB's word F1: floors a little under what was measured
-    (all 0.847; article 0.940, forum 0.774, product 0.636, collection 0.631, listing 0.654,
-    documentation 0.912, service 0.807), so losing forum threads, several-section pages, listing
-    cards, the JSON-LD fallback or the footer-free retry fails here."""
+    (all 0.850; article 0.942, forum 0.771, product 0.637, collection 0.634, listing 0.675,
+    documentation 0.918, service 0.808), so losing forum threads, several-section pages, listing
+    cards, linked lists inside the article, the JSON-LD fallback or the footer-free retry fails
+    here."""
     _need(SHARED / "extraction-wcxb-dev")
     cfg = _cfg()
     pages = quality.load_wcxb(SHARED)
     preds, cpu = quality.wcxb_run(pages, lambda u, b: quality.mm_text(u, b, cfg)[0])
     s = quality.wcxb_scores(pages, preds, cpu)
-    floors = {"all": 0.835, "article": 0.93, "forum": 0.75, "product": 0.61, "collection": 0.61, "listing": 0.63,
-              "documentation": 0.90, "service": 0.79}
+    floors = {"all": 0.84, "article": 0.93, "forum": 0.75, "product": 0.61, "collection": 0.61, "listing": 0.66,
+              "documentation": 0.91, "service": 0.79}
     assert all(s[k] >= v for k, v in floors.items()), {k: round(s[k], 3) for k in floors}

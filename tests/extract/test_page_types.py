@@ -263,3 +263,54 @@ def test_declared_discussion_keeps_its_replies_however_few():
             f"<div class='comment' id='post_2'><p>{prose('the only reply', 3)}</p></div></main>")
     assert "the only reply" in extract(body, head=f"<script type='application/ld+json'>{ld}</script>")
     assert "the only reply" not in extract(body)
+
+
+def test_unlinked_cards_beside_a_prose_block_are_kept():
+    # a collection: one prose intro in its own wrappers, then a grid of cards that are not links (a
+    # title, a price, a date each): short lines outweighing the prose
+    intro = (f"<section class='hero'><div class='row'><div class='col'><div class='text'>"
+             f"<p>{prose('spring collection', 4)}</p></div></div></div></section>")
+    cards = "".join(
+        f"<div class='tile'><div class='tile-body'><h3>Linen shirt model {i}</h3><span>{20 + i}.90 EUR</span>"
+        f"<span>Ships in {i + 2} days</span></div></div>" for i in range(24))
+    text = extract(f"<div id='page'>{intro}<section class='grid'><div class='row'>{cards}</div></section></div>")
+    assert "spring collection" in text
+    for i in range(24):
+        assert f"Linen shirt model {i}" in text
+
+
+def test_short_lines_beside_an_article_stay_out():
+    # an article outweighs the short lines around it (a date, sidebar headings): no widening
+    article = "<article><h1>Story</h1>" + paragraphs("main point", 5) + "</article>"
+    side = "<aside><h3>Popular this week</h3><h3>Our newsletter</h3><p>Sign up today</p></aside>"
+    text = extract(f"<div class='wrap'>{article}{side}</div>")
+    assert "main point 4" in text and "Popular this week" not in text
+
+
+def test_linked_items_inside_the_article_are_kept():
+    # a course page's schedule: linked notes with text of their own, between two parts of its prose
+    items = "".join(f"<li><a href='/notes-{i}'>Lecture notes {i}</a> on tensor methods, week {i}</li>"
+                    for i in range(6))
+    body = (f"<article><h1>Course</h1>{paragraphs('setup step', 3)}<ul>{items}</ul>"
+            f"{paragraphs('usage note', 3)}</article>")
+    text = extract(body)
+    for i in range(6):
+        assert f"Lecture notes {i} on tensor methods" in text
+
+
+def test_wholly_linked_list_inside_the_article_stays_out():
+    # a related-stories list with no heading, mid-article: each item is nothing but its link
+    related = "".join(f"<li><a href='/s{i}'>Another story number {i} to read</a></li>" for i in range(6))
+    body = (f"<article><h1>Story</h1>{paragraphs('main point', 3)}<ul>{related}</ul>"
+            f"{paragraphs('second point', 3)}</article>")
+    text = extract(body)
+    assert "second point 2" in text and "Another story" not in text
+
+
+def test_linked_list_in_a_furniture_section_inside_the_article_stays_out():
+    related = "".join(f"<li><a href='/s{i}'>Another story number {i}</a> from our desk</li>" for i in range(6))
+    body = (f"<article><h1>Story</h1>{paragraphs('main point', 3)}"
+            f"<section><h2>Related articles</h2><ul>{related}</ul></section><h2>Analysis</h2>"
+            f"{paragraphs('second point', 3)}</article>")
+    text = extract(body)
+    assert "main point 2" in text and "second point 2" in text and "Another story" not in text
