@@ -123,6 +123,12 @@ class TextFilterConfig:
     # an n-gram's occurrences count as repeated from this one on (Gopher: 2); 3 lets one echo pass
     # (a quoted post, a restated heading) and still counts phrases that recur
     dup_ngram_min_count: int = 3
+    # the n-gram rules leave out lines shorter than dup_line_min_chars that copy an earlier line
+    # (labels such as "Only 1 left!", which the duplicate line rules do not count either)
+    ngram_skip_repeated_labels: bool = True
+    # with ngram_skip_repeated_labels, the smallest n's top n-gram is also checked over every word,
+    # labels included, against this looser limit (a label repeated all down the page); 1: off
+    max_top_ngram_char_ratio_all_words: float = 0.3
     # KOSMOS-1 gibberish heuristics (section 2.1: emoji, hashtag and URL-link ratios)
     max_emoji_ratio: float = 0.05  # emoji per word
     max_hashtag_ratio: float = 0.1  # hashtags per word

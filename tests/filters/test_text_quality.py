@@ -20,6 +20,7 @@ from mmcorpus.filters.text_quality import (
     alpha_words_ratio,
     dup_ngram_char_ratio,
     duplicate_fractions,
+    emoji_count,
     mean_word_length,
     text_quality_filter,
     top_ngram_char_ratio,
@@ -153,6 +154,35 @@ def test_kosmos_gibberish_rules():
     assert reason(GOOD + " 😀" * 10) == "kosmos_emoji_ratio"
     assert reason(GOOD + " 😀" * 3) is None
     assert reason(GOOD + " &&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&" * 20) == "non_alpha_chars"
+
+
+def test_emoji_are_unicode_emoji_not_typography():
+    # rating stars, check marks and arrows are text presentation characters, not emoji (UTS #51)
+    stars = "\n".join(f"{'★' * (1 + i % 5)}{'☆' * (4 - i % 5)} ✓ {n}, {COLOURS[i]} ➡ ${19 + 7 * i}.99"
+                      for i, n in enumerate(NAMES))
+    assert emoji_count("★☆✓✔➡✦") == 0
+    assert reason(GOOD + "\n\n" + stars) is None
+    # emoji presentation: by default, or asked for with U+FE0F; a flag or a ZWJ family is one emoji
+    assert emoji_count("😀 ✅ ⭐ ✔️ ❤️ 🇩🇪 👨\u200d👩\u200d👧 👍🏽") == 8
+    assert len(GOOD.split()) == 120
+    assert reason(GOOD + " 🇩🇪" * 6) is None  # 6 / 126 words; 0.095 with one emoji per indicator
+    assert reason(GOOD + " 🇩🇪" * 7) == "kosmos_emoji_ratio"  # 7 / 127 > 0.05
+
+
+def test_repeated_labels_are_left_out_of_the_ngram_rules():
+    # a shop grid: each card ends in the same short badge line ("Only 1 left!", a 3-word sentence)
+    cards = "\n\n".join(f"{n} {COLOURS[i]}\n${19 + 7 * i}.99\nOnly 1 left!" for i, n in enumerate(NAMES))
+    grid = GOOD + "\n\n" + cards
+    assert reason(grid) is None
+    assert reason(grid, TextFilterConfig(ngram_skip_repeated_labels=False)) is not None
+    # a short button label repeated ten times no longer forms n-grams with itself across lines
+    buttons = GOOD + "\n" + "buy now\n" * 10
+    assert reason(buttons) is None
+    assert reason(buttons, TextFilterConfig(ngram_skip_repeated_labels=False)) == "gopher_top_4gram"
+    # ... but a label repeated all down the page meets the all-words backstop
+    stuffed = GOOD + "\n" + "buy now\n" * 60
+    assert reason(stuffed) == "gopher_top_2gram"
+    assert reason(stuffed, TextFilterConfig(max_top_ngram_char_ratio_all_words=1.0)) is None
 
 
 def test_counter_dict_for_a_batch():
