@@ -78,15 +78,10 @@ class ImageServer:
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
                 with server._lock:
                     server.hits.append(self.path)
-                    server.active += 1
-                    server.max_active = max(server.max_active, server.active)
                 try:
                     self._route()
                 except (BrokenPipeError, ConnectionResetError):
                     pass
-                finally:
-                    with server._lock:
-                        server.active -= 1
 
             def _route(self) -> None:
                 parts = urlsplit(self.path)
@@ -98,7 +93,14 @@ class ImageServer:
                     w, h = path[5:].split(".")[0].split("x")
                     return self._send(200, noisy_jpeg(int(w), int(h), seed=hash(path) % 1000))
                 if path.startswith("/hold/"):  # a normal image, slowly: for the concurrency limit
+                    # counted while held, before the response: once a client has its bytes it may
+                    # start the next request before this thread gets the CPU back
+                    with server._lock:
+                        server.active += 1
+                        server.max_active = max(server.max_active, server.active)
                     time.sleep(0.3)
+                    with server._lock:
+                        server.active -= 1
                     return self._send(200, server.images[0])
                 if path == "/slow":
                     time.sleep(3)
