@@ -65,9 +65,14 @@ def strip_paragraphs(doc: Document, repeated: set[str]) -> tuple[Document, int]:
     removed = len(doc.texts) - len(keep_idx)
     if removed == 0 or not any(doc.texts[i] is not None for i in keep_idx):
         return doc, 0
+    return _with_slots(doc, keep_idx), removed
+
+
+def _with_slots(doc: Document, keep_idx: list[int]) -> Document:
+    """A copy of ``doc`` with only the slots ``keep_idx`` (texts and images stay parallel lists)."""
     return dataclasses.replace(doc, texts=[doc.texts[i] for i in keep_idx],
                                images=[doc.images[i] for i in keep_idx],
-                               metadata=dict(doc.metadata)), removed
+                               metadata=dict(doc.metadata))
 
 
 def repeated_block_indices(texts: list[str | None], min_chars: int) -> list[int]:
@@ -97,10 +102,7 @@ def strip_repeated_blocks(doc: Document, min_chars: int) -> tuple[Document, int]
     drop = set(repeated_block_indices(doc.texts, min_chars))
     if not drop:
         return doc, 0
-    keep_idx = [i for i in range(len(doc.texts)) if i not in drop]
-    return dataclasses.replace(doc, texts=[doc.texts[i] for i in keep_idx],
-                               images=[doc.images[i] for i in keep_idx],
-                               metadata=dict(doc.metadata)), len(drop)
+    return _with_slots(doc, [i for i in range(len(doc.texts)) if i not in drop]), len(drop)
 
 
 def drop_repeated_paragraphs(text: str, min_chars: int) -> str:

@@ -213,10 +213,13 @@ def _extract_tree(text: str, record: HtmlRecord, cfg: ExtractConfig, prefilter: 
     page = build_page_tree(root, cfg.max_depth, cfg.max_images_seen)
     info = (title, canonical, lang, page.n_img, page.depth_capped)
     labels = text_labels(page.blocks, page.tags)
-    head = tree.head
-    head_ld = [node.text() for node in head.css(_JSON_LD_CSS)] if head is not None else []
+
+    def all_json_ld() -> list[str]:  # the body's (seen by remove_junk) and the head's, read when needed
+        head = tree.head
+        return json_ld + ([node.text() for node in head.css(_JSON_LD_CSS)] if head is not None else [])
+
     thread = page.thread_flags is not None and (
-        boilerplate.is_thread(page, labels) or structured_data.declares_discussion(json_ld + head_ld))
+        boilerplate.is_thread(page, labels) or structured_data.declares_discussion(all_json_ld()))
     flags = page.thread_flags if thread else page.flags
     flags = boilerplate.unflag_prose_holder(page, labels, flags)
     keep, inside = boilerplate.main_content(page, labels, flags)
@@ -233,7 +236,7 @@ def _extract_tree(text: str, record: HtmlRecord, cfg: ExtractConfig, prefilter: 
             texts, inside, flags, n_chars = texts2, inside2, flags2, n_chars2
     if n_chars < structured_data.FALLBACK_CHARS:
         # a script-rendered page: its JSON-LD description stands in for the missing text
-        extra = structured_data.fallback_text(json_ld + head_ld, " ".join(b[1] for b in texts))
+        extra = structured_data.fallback_text(all_json_ld(), " ".join(b[1] for b in texts))
         if extra:
             texts.append((_AFTER_ALL, extra, 0, 0, 0))
             n_chars += len(extra)

@@ -43,7 +43,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 
-from mmcorpus.extract.block_labels import BAD, CAPTION, GOOD, LOW, NEAR, SHORT
+from mmcorpus.extract.block_labels import BAD, CAPTION, GOOD, LOW, MAX_SHORT_LINK_DENSITY, NEAR, SHORT
 from mmcorpus.extract.class_rules import class_info, class_weight
 from mmcorpus.extract.word_lists import END_HEADINGS, SECTION_HEADINGS
 
@@ -262,7 +262,8 @@ def listing_labels(labels: list[int], base: list[int], blocks, tags) -> None:
             prose += len(b[1])
         elif labels[i] == BAD and base[i] == BAD:
             t = b[1]
-            if len(t) >= CARD_MIN_CHARS and t.count(" ") + 1 >= CARD_MIN_WORDS and b[2] * 5 > len(t):
+            if (len(t) >= CARD_MIN_CHARS and t.count(" ") + 1 >= CARD_MIN_WORDS
+                    and b[2] / len(t) > MAX_SHORT_LINK_DENSITY):
                 cards.append(i)
     if len(cards) < CARD_MIN_COUNT or prose >= LISTING_MAX_PROSE:
         return
@@ -270,7 +271,8 @@ def listing_labels(labels: list[int], base: list[int], blocks, tags) -> None:
         for i in cards:
             labels[i] = NEAR
         for i, b in enumerate(blocks):  # the cards' linked titles, however short
-            if labels[i] == BAD and base[i] == BAD and tags[b[3]] in CARD_TITLES and b[2] * 5 > len(b[1]):
+            if (labels[i] == BAD and base[i] == BAD and tags[b[3]] in CARD_TITLES
+                    and b[2] / len(b[1]) > MAX_SHORT_LINK_DENSITY):
                 labels[i] = NEAR
 
 
@@ -649,9 +651,6 @@ def keep_blocks(labels: list[int], blocks, tags, parent, inside) -> list[bool]:
     return keep
 
 
-IMAGE_TEXT_LINK_SHARE = 0.2  # block_labels' MAX_SHORT_LINK_DENSITY: more link text than this is a link
-
-
 def _structural_bad(block, label: int, flags) -> bool:
     """Dropped as page structure: a BAD block that is linked (a teaser's headline, a next/previous
     link, a menu) or inside furniture by class/id; not a credit, byline or date line, which
@@ -659,7 +658,7 @@ def _structural_bad(block, label: int, flags) -> bool:
     if label != BAD:
         return False
     f = flags[block[4]]
-    return f == 1 or (f != 2 and block[2] > IMAGE_TEXT_LINK_SHARE * len(block[1]))
+    return f == 1 or (f != 2 and block[2] / len(block[1]) > MAX_SHORT_LINK_DENSITY)
 
 
 def images_beside_dropped_text(tree, keep: list[bool], labels: list[int], flags, inside: bytearray,

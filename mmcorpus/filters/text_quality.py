@@ -136,11 +136,16 @@ class ParsedText:
         return np.array(list(map(len, self.words)), dtype=np.int64)
 
     @functools.cached_property
+    def words_per_line(self) -> list[int]:
+        """Words of each line: from :meth:`of`'s split, else counted here."""
+        return self.line_word_counts or [len(ln.split()) for ln in self.lines]
+
+    @functools.cached_property
     def prose_lines(self) -> np.ndarray | None:
         """Per line, whether it is prose: one of C4's sentence lines (ending in terminal
         punctuation, at least three words). Table rows, list items, product cards, code and labels
         are not. None when every line is prose."""
-        counts = self.line_word_counts or [len(ln.split()) for ln in self.lines]
+        counts = self.words_per_line
         ends = np.fromiter(map(operator.methodcaller("endswith", PROSE_END), self.lines), dtype=bool,
                            count=len(self.lines))
         is_prose = ends & (np.array(counts, dtype=np.int64) >= 3)
@@ -152,7 +157,7 @@ class ParsedText:
         lines = self.prose_lines
         if lines is None:
             return None
-        return np.repeat(lines, self.line_word_counts or [len(ln.split()) for ln in self.lines])
+        return np.repeat(lines, self.words_per_line)
 
     @property
     def prose(self) -> ParsedText:
@@ -184,7 +189,7 @@ class ParsedText:
         flags = []
         for ln in self.lines:
             flags.append(len(ln) < min_chars and (ln in seen or seen.add(ln)))  # type: ignore[func-returns-value]
-        return np.repeat(np.array(flags, dtype=bool), self.line_word_counts or [len(ln.split()) for ln in self.lines])
+        return np.repeat(np.array(flags, dtype=bool), self.words_per_line)
 
 
 # --- metrics (pure, unit-testable) -------------------------------------------------------------
