@@ -41,7 +41,6 @@ import gzip
 import json
 import re
 import resource
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -52,6 +51,9 @@ from mmcorpus.config import ExtractConfig
 from mmcorpus.data import HtmlRecord, Provenance
 from mmcorpus.extract.decode import decode_html
 from mmcorpus.extract.document import extract_document
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from wcxb_yardstick import Served  # noqa: E402 - the benchmarks folder, on the path when imported too
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 FAKE_URL = "http://fakehost/test/page.html"
@@ -298,29 +300,7 @@ def wcxb_run(pages, extract) -> tuple[dict[str, str], float]:
     return preds, time.process_time() - t0
 
 
-class Yardstick:
-    """A yardstick extractor served page by page from another interpreter (``wcxb_yardstick.py
-    --serve``): it reports its own CPU seconds per page, so it can take turns with ours."""
-
-    def __init__(self, python: str, tool: str, data: Path) -> None:
-        script = Path(__file__).with_name("wcxb_yardstick.py")
-        self.proc = subprocess.Popen([python, str(script), tool, str(data / "extraction-wcxb-dev"), "--serve"],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        self.version = json.loads(self.proc.stdout.readline())["version"]
-        self.name = f"{tool} {self.version}"
-
-    def extract(self, fid: str) -> tuple[str, float]:
-        self.proc.stdin.write(fid + "\n")
-        self.proc.stdin.flush()
-        out = json.loads(self.proc.stdout.readline())
-        return out["text"], out["cpu_seconds"]
-
-    def close(self) -> None:
-        self.proc.stdin.close()
-        self.proc.wait(timeout=60)
-
-
-def wcxb_interleaved(pages, extractors: dict, yardsticks: list[Yardstick]) -> dict[str, tuple[dict[str, str], float]]:
+def wcxb_interleaved(pages, extractors: dict, yardsticks: list[Served]) -> dict[str, tuple[dict[str, str], float]]:
     """Every extractor on page 1, then every extractor on page 2, ...: ``{name: (preds, CPU s)}``.
 
     Taking turns page by page means a change in the machine's load (a shared VM, other jobs)
@@ -336,8 +316,9 @@ def wcxb_interleaved(pages, extractors: dict, yardsticks: list[Yardstick]) -> di
             preds[name][fid] = extract(url, body)
             cpu[name] += clock() - t0
         for y in yardsticks:
-            preds[y.name][fid], seconds = y.extract(fid)
-            cpu[y.name] += seconds
+            out = y.ask(fid)
+            preds[y.name][fid] = out["text"]
+            cpu[y.name] += out["cpu_seconds"]
     return {name: (preds[name], cpu[name]) for name in preds}
 
 
@@ -401,7 +382,9 @@ def wcxb_table(args, cfg: ExtractConfig) -> dict:
     yardsticks = []
     if args.py312:
         try:
-            yardsticks.append(Yardstick(args.py312, "rs-trafilatura", args.data))
+            script = Path(__file__).with_name("wcxb_yardstick.py")
+            yardsticks.append(Served([args.py312, str(script), "rs-trafilatura",
+                                      str(args.data / "extraction-wcxb-dev"), "--serve"], "rs-trafilatura"))
         except (OSError, ValueError, KeyError) as e:
             print(f"rs-trafilatura not run ({args.py312}): {e}", file=sys.stderr)
     try:

@@ -44,6 +44,9 @@ from mmcorpus.extract.document import extract_document
 from mmcorpus.io.warc import iter_warc
 from mmcorpus.page_chain import PageProcessor
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from wcxb_yardstick import Served, rs_trafilatura_text  # noqa: E402 - the benchmarks folder
+
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
 DEFAULT_WARC = DATA / "warc-pages-from-eval" / "trafilatura-eval-sample.warc.gz"
@@ -96,46 +99,15 @@ def trafilatura_extract(html: str, url: str) -> str | None:
     return trafilatura.extract(html, url=url)
 
 
-def rs_trafilatura_extract(html: str, url: str) -> str | None:
-    import rs_trafilatura
-
-    try:
-        res = rs_trafilatura.extract(html, url=url or None)
-    except Exception:  # noqa: BLE001 - a yardstick's failure on one page counts as no text
-        return None
-    return res.main_content if res is not None else None
-
-
-class ServedChain:
-    """rs-trafilatura's chain (:class:`ExtractorChain`), served record by record from a Python
-    >= 3.12 (rs-trafilatura has no wheel for ours) running this file with ``--serve-rs``; it
-    reports its own CPU seconds per record."""
-
-    def __init__(self, python: str, warc: Path) -> None:
-        import subprocess
-
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(Path(__file__).parent)])}
-        self.proc = subprocess.Popen([python, __file__, "--serve-rs", "--warc", str(warc)], env=env,
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        self.version = json.loads(self.proc.stdout.readline())["version"]
-
-    def process(self, index: int) -> float:
-        self.proc.stdin.write(f"{index}\n")
-        self.proc.stdin.flush()
-        return json.loads(self.proc.stdout.readline())["cpu_seconds"]
-
-    def close(self) -> None:
-        self.proc.stdin.close()
-        self.proc.wait(timeout=60)
-
-
 def serve_rs_chain(warc: Path) -> int:
-    """The other end of :class:`ServedChain`: HTML records of ``warc`` by index, one per line."""
+    """rs-trafilatura's :class:`ExtractorChain`, served record by record (the other end of
+    ``wcxb_yardstick.Served``) from a Python >= 3.12: rs-trafilatura has no wheel for ours. HTML
+    records of ``warc`` by index, one per line; each answer carries its own CPU seconds."""
     import rs_trafilatura
 
     cfg = Config()
     records = [r for r in iter_warc(str(warc), cfg.warc) if isinstance(r, HtmlRecord)]
-    chain = ExtractorChain(cfg, rs_trafilatura_extract)
+    chain = ExtractorChain(cfg, rs_trafilatura_text)
     print(json.dumps({"version": rs_trafilatura.__version__}), flush=True)
     for line in sys.stdin:
         t0 = time.process_time()
@@ -148,8 +120,8 @@ def _end_to_end_turns(warc: str, cfg: Config, chains: dict) -> tuple[int, float,
     """Every end-to-end chain on each record in turn: ``(pages, read s, {chain: s})``.
 
     Rows timed one after the other drift apart when the machine's load changes between them;
-    taking turns record by record puts every chain under the same load. A :class:`ServedChain`
-    gets the record's index and reports its own CPU time.
+    taking turns record by record puts every chain under the same load. A served chain
+    (:func:`serve_rs_chain`) gets the record's index and reports its own CPU time.
     """
     clock = time.process_time
     n = 0
@@ -165,8 +137,8 @@ def _end_to_end_turns(warc: str, cfg: Config, chains: dict) -> tuple[int, float,
         if not isinstance(r, HtmlRecord):
             continue
         for name, chain in chains.items():
-            if isinstance(chain, ServedChain):
-                spent[name] += chain.process(n)
+            if isinstance(chain, Served):
+                spent[name] += chain.ask(str(n))["cpu_seconds"]
             else:
                 t0 = clock()
                 chain.process(r)
@@ -216,9 +188,11 @@ def main(argv=None) -> int:
         chains: dict = {"mmcorpus": proc}
         if tproc is not None:
             chains["trafilatura"] = tproc
-        served = ServedChain(args.py312, args.warc) if args.py312 else None
-        if served is not None:
-            chains[f"rs-trafilatura {served.version}"] = served
+        served = None
+        if args.py312:  # rs-trafilatura's chain in its own interpreter, the repository on its path
+            env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(Path(__file__).parent)])}
+            served = Served([args.py312, __file__, "--serve-rs", "--warc", str(args.warc)], "rs-trafilatura", env)
+            chains[served.name] = served
         try:
             turns = _end_to_end_turns(str(args.warc), cfg, chains)
         finally:
@@ -275,7 +249,6 @@ def _sequential_rows(args, cfg: Config, pipeline, proc, tproc) -> None:
 
     readability = args.data / "extraction-readability-testpages" / "test" / "test-pages"
     if readability.exists():
-        sys.path.insert(0, str(Path(__file__).parent))
         from extraction_quality import FAKE_URL, _record, load_readability
 
         english = [_record(FAKE_URL, src) for _name, src, _exp in load_readability(args.data)]

@@ -5,7 +5,8 @@
 rs-trafilatura publishes wheels for Python >= 3.12 only, so ``extraction_quality.py --py312``
 runs this file under a separate 3.12 virtual environment (``python3.12 -m venv /tmp/bench312 &&
 /tmp/bench312/bin/pip install rs-trafilatura``). It imports nothing from mmcorpus (standard
-library and the tool only). The CPU time is this process's, extraction only (pages are read and
+library and the tool only; :class:`Served` is the other end, used by the benchmarks). The CPU
+time is this process's, extraction only (pages are read and
 gunzipped before the clock).
 
 * Batch: prints ``{"preds": {id: text}, "cpu_seconds": s, "version": v}``.
@@ -19,9 +20,42 @@ from __future__ import annotations
 
 import gzip
 import json
+import subprocess
 import sys
 import time
 from pathlib import Path
+
+
+def rs_trafilatura_text(html: str, url: str) -> str:
+    """rs-trafilatura's main content of one page; a failure on a page is an empty output."""
+    import rs_trafilatura
+
+    try:
+        res = rs_trafilatura.extract(html, url=url or None)
+        return (res.main_content or "") if res is not None else ""
+    except Exception:  # noqa: BLE001 - a yardstick's failure on one page scores as empty output
+        return ""
+
+
+class Served:
+    """The caller's end of a tool served one item at a time from another interpreter (``--serve``
+    here, ``extraction_speed.py --serve-rs``): the server prints ``{"version": v}`` first, then one
+    JSON line (with its own ``cpu_seconds``) per line it reads, so the caller can time the tool in
+    turns with its own extractors."""
+
+    def __init__(self, argv: list[str], tool: str, env: dict[str, str] | None = None) -> None:
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+        self.version = json.loads(self.proc.stdout.readline())["version"]
+        self.name = f"{tool} {self.version}"
+
+    def ask(self, item: str) -> dict:
+        self.proc.stdin.write(item + "\n")
+        self.proc.stdin.flush()
+        return json.loads(self.proc.stdout.readline())
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
 
 
 def main(argv: list[str]) -> int:
@@ -37,11 +71,7 @@ def main(argv: list[str]) -> int:
     import rs_trafilatura
 
     def extract(url: str, body: bytes) -> str:
-        try:
-            res = rs_trafilatura.extract(body.decode("utf-8", "replace"), url=url or None)
-            return (res.main_content or "") if res is not None else ""
-        except Exception:  # noqa: BLE001 - a yardstick's failure on one page scores as empty output
-            return ""
+        return rs_trafilatura_text(body.decode("utf-8", "replace"), url)
 
     if "--serve" in argv:
         by_id = {fid: (url, body) for fid, url, body in pages}
