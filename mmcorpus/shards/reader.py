@@ -273,11 +273,13 @@ def read_parquet(url: str, fs=None):
     """A parquet file (local path or fsspec URL) as a ``pyarrow.Table``, or None when absent.
 
     The one place shard indexes are read. The bytes are read here, on the calling thread, and
-    parsed from memory with ``use_threads=False``: handing pyarrow an fsspec file object lets its
-    thread pool hold the last reference to that Python object while the interpreter finalises,
-    and its destructor then aborts the process ("terminate called without an active exception",
-    exit 134) after the work is done (issue 14: up to 23 of 30 ``mmcorpus show`` runs). Indexes
-    are small (one row per sample), so reading them whole costs nothing.
+    parsed from an Arrow-owned copy: pyarrow's reader finishes on its IO thread pool even with
+    ``use_threads=False``, and a pool thread that drops the last reference to a *Python* object
+    (an fsspec file, or the ``bytes`` behind a ``BufferReader``) needs the GIL; while the
+    interpreter finalises it cannot get it, and the process aborts ("terminate called without
+    an active exception", exit 134) after the work is done (issue 14: up to 23 of 30 ``mmcorpus
+    show`` runs with a file object; about 1 in 20 with the ``bytes``, seen in a core dump).
+    Indexes are small (one row per sample), so reading and copying them whole costs nothing.
     """
     import fsspec
     import pyarrow as pa
@@ -289,7 +291,9 @@ def read_parquet(url: str, fs=None):
         return None
     with fs.open(url, "rb") as f:
         data = f.read()
-    return pq.read_table(pa.BufferReader(data), use_threads=False)
+    sink = pa.BufferOutputStream()  # Arrow-owned memory: no Python object for a pool thread to free
+    sink.write(data)
+    return pq.read_table(pa.BufferReader(sink.getvalue()), use_threads=False)
 
 
 def read_index(shard_url: str) -> list[dict[str, Any]] | None:
