@@ -100,6 +100,10 @@ class TextFilterConfig:
     # (quoted posts, a teaser rendered twice) are removed before the rules (0: off); counted as
     # text/repeated_blocks_removed
     repeated_block_min_chars: int = 30
+    # then lines of at least this many characters that copy an earlier line of the same document
+    # (an offer's terms under every offer, a quoted sentence in a reply) are removed (0: off);
+    # counted as text/repeated_lines_removed
+    repeated_line_min_chars: int = 30
     # Gopher repetition rules (appendix A, "repetition removal", table A1); keys are n as strings
     max_dup_line_ratio: float = 0.3  # share of lines that repeat an earlier line
     # lines and paragraphs shorter than this (labels such as "Reply", "Winner") are not counted by

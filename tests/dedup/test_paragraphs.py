@@ -47,3 +47,23 @@ def test_later_copies_of_a_block_are_removed_within_one_document():
     answer = "A new answer to the question above."
     assert pg.drop_repeated_paragraphs(f"{post}\n\nReply\n\n{post}\n\n{answer}", 30) == f"{post}\n\nReply\n\n{answer}"
     assert pg.drop_repeated_paragraphs("a\n\nb", 30) == "a\n\nb"
+
+
+def test_later_copies_of_a_line_are_removed_within_one_document():
+    img = ImageRef(url="http://x/i.jpg")
+    terms = "Minimum 5-night stay required for this offer."
+    texts = ["Offers", f"Punta Cana, seven nights by the sea\n{terms}\nFrom $899", None,
+             f"Cancun, five nights in the old town\n{terms}\nFrom $899", f"  {terms} ", "Reply\nReply"]
+    d = doc("http://x/o", texts, [None, None, img, None, None, None])
+    out, removed = pg.strip_repeated_lines(d, 30)
+    # the second and third copies of the terms line go; short lines ("From $899", "Reply") stay,
+    # and the block left without text is removed with its slot
+    assert removed == 2
+    assert out.texts == ["Offers", texts[1], None, "Cancun, five nights in the old town\nFrom $899", "Reply\nReply"]
+    assert out.images == [None, None, img, None, None]
+    assert d.texts == texts  # the input is not modified
+    assert pg.strip_repeated_lines(d, 0) == (d, 0)
+    assert pg.strip_repeated_lines(doc("http://x/u", ["a\nb", "c"]), 30)[1] == 0
+    plain = "\n\n".join(t for t in texts if t is not None)
+    assert pg.drop_repeated_paragraphs(plain, 30) == plain  # blocks only, as before
+    assert pg.drop_repeated_paragraphs(plain, 30, 30) == "\n\n".join(t for t in out.texts if t is not None)

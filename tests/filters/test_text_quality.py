@@ -70,6 +70,10 @@ def test_symbol_ratio():
     assert reason(GOOD + " #" * 15) == "gopher_symbol_ratio"
     assert reason(GOOD + " …" * 15) == "gopher_symbol_ratio"
     assert reason(GOOD + " #" * 5) is None
+    # "#1", "#12": a chart's ranks are numbers, not the hash symbol (as for the hashtag rule)
+    chart = GOOD + "\n\n" + "\n".join(f"#{i} {NAMES[i % 12].split()[0]} {1950 + i}" for i in range(1, 41))
+    assert reason(chart) is None
+    assert reason(chart.replace("#", "# ")) == "gopher_symbol_ratio"
 
 
 def test_bullet_and_ellipsis_lines():
@@ -82,9 +86,24 @@ def test_bullet_and_ellipsis_lines():
 
 
 def test_alpha_words():
-    symbols = " ".join(["--", "|", "***", "=>"] * 10)
+    symbols = " ".join(["--", "|", "***", "»"] * 10)
     assert reason(GOOD + " " + symbols) == "gopher_alpha_words"
     assert alpha_words_ratio(ParsedText.of("abc 123 x1 -- ä!")) == pytest.approx(4 / 5)
+
+
+def test_code_syntax_is_not_a_word():
+    # documentation whose code writes brackets and operators apart: Gopher's alpha-word rule would
+    # count every "(", "{", "=", ";" against the page; they are syntax, like a list bullet
+    code = "\n".join(
+        f"const {n} = useState ( {i} ) ;\nfunction {n}Changed ( {c} ) {{\n  return [ {n} , {c} ] ;\n}}"
+        for i, (n, c) in enumerate(zip(["count", "name", "items", "total", "label", "width"], COLOURS)))
+    text = GOOD + "\n\n" + code
+    assert reason(text) is None
+    words = text.split()
+    assert sum(any(c.isalnum() for c in w) for w in words) / len(words) < 0.8  # counted, they would fail it
+    assert alpha_words_ratio(ParsedText.of("f ( x ) ; -- ||")) == pytest.approx(2 / 4)  # "--" and "||" still count
+    # brackets without code around them are symbols: the non-alphanumeric character rule meets them
+    assert reason(GOOD + " " + " ".join(["((", "}}", "<<", ">>", "[]", ";;", "=="] * 60)) == "non_alpha_chars"
 
 
 def test_numbers_and_bullets_are_not_junk_words():
