@@ -53,7 +53,7 @@ WEB_WARCS = ("cc-warc-*/*.warc.gz", "warc-aut-archiveorg-2008/*.warc.gz", "warc-
 def gopher_repetition(cfg: TextFilterConfig) -> TextFilterConfig:
     """``cfg`` with Gopher's repetition rules as published (Rae et al. 2021, table A1)."""
     return dataclasses.replace(cfg, repeated_block_min_chars=0, repeated_line_min_chars=0, dup_line_min_chars=0,
-                               dup_ngram_prose_only=False, dup_ngram_min_count=2)
+                               dup_ngram_prose_only=False, dup_ngram_min_count=2, ngrams_within_lines=False)
 
 
 def verdict(text: str, cfg: TextFilterConfig, language: str | None) -> str | None:

@@ -53,7 +53,8 @@ _NO_ALNUM_WORD = re.compile(r"(?<!\S)(?:[^\w\s]|_)+(?!\S)")
 _NON_ALNUM = re.compile(r"[^\w\s]|_")
 # A hashtag has a letter: "#1" (a rank, a result) is not one (Twitter's own rule).
 _HASHTAG = re.compile(r"(?<![\w&])#\w*[^\W\d_]\w*")
-_RANK = re.compile(r"#\d")  # "#1", "#12": a rank or a number, not a hash symbol of Gopher's rule
+_RANK = re.compile(r"#\d")
+_DIGIT = re.compile(r"\d")  # "#1", "#12": a rank or a number, not a hash symbol of Gopher's rule
 _URL = re.compile(r"(?:\bhttps?://|\bwww\.)\S+", re.IGNORECASE)
 # Emoji as Unicode defines them (UTS #51, emoji-data.txt), counted once per emoji, not per code
 # point. Below U+1F000 only the characters with the Emoji_Presentation property are emoji by
@@ -140,6 +141,14 @@ class ParsedText:
         return np.array(list(map(len, self.words)), dtype=np.int64)
 
     @functools.cached_property
+    def line_ids(self) -> np.ndarray | None:
+        """Each word's line number; None when the text has one line or none (no line to cross)."""
+        counts = self.words_per_line
+        if len(counts) <= 1:
+            return None
+        return np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+
+    @functools.cached_property
     def words_per_line(self) -> list[int]:
         """Words of each line: from :meth:`of`'s split, else counted here."""
         return self.line_word_counts or [len(ln.split()) for ln in self.lines]
@@ -178,6 +187,7 @@ class ParsedText:
         q = ParsedText("", words or [], lines or [], [])
         q.__dict__["word_ids"] = self.word_ids[mask]  # fills the cached properties
         q.__dict__["word_lengths"] = self.word_lengths[mask]
+        q.__dict__["line_ids"] = None if self.line_ids is None else self.line_ids[mask]
         return q
 
     def repeated_label_words(self, min_chars: int) -> np.ndarray | None:
@@ -235,6 +245,16 @@ def _ngram_keys(h: np.ndarray, n: int) -> np.ndarray:
     return keys
 
 
+def _line_ngrams(ids: np.ndarray, n: int, line_ids: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """(keys of the n-grams that lie within one line, their start positions) when ``line_ids`` is
+    given, else (keys of every n-gram, None)."""
+    keys = _ngram_keys(ids, n)
+    if line_ids is None:
+        return keys, None
+    pos = np.flatnonzero(line_ids[: len(line_ids) - n + 1] == line_ids[n - 1 :])
+    return keys[pos], pos
+
+
 def _total_chars(p: ParsedText) -> int:
     return int(p.word_lengths.sum()) or 1
 
@@ -245,28 +265,41 @@ def _max_window_chars(p: ParsedText, n: int) -> int:
     return int((csum[n:] - csum[:-n]).max()) if len(p.word_lengths) >= n else 0
 
 
-def _top_ngram(p: ParsedText, n: int) -> tuple[float, int]:
-    """(top n-gram character ratio, count of the most frequent n-gram)."""
+def _top_ngram(p: ParsedText, n: int, within_lines: bool = False) -> tuple[float, int]:
+    """(top n-gram character ratio, count of the most frequent n-gram); with ``within_lines``,
+    of the n-grams that do not cross a line break."""
     lens = p.word_lengths
     total = int(lens.sum())
     if len(lens) < n or total == 0:
         return 0.0, 0
-    order, starts, counts = _ngram_groups(_ngram_keys(p.word_ids, n))
+    keys, pos = _line_ngrams(p.word_ids, n, p.line_ids if within_lines else None)
+    if len(keys) == 0:
+        return 0.0, 0
+    order, starts, counts = _ngram_groups(keys)
     top = int(counts.max())
     if top <= 1:
         return 0.0, top
     csum = np.concatenate(([0], np.cumsum(lens)))
     first = order[starts[counts == top]]  # ties: take the longest, so the result is order-independent
+    if pos is not None:
+        first = pos[first]
     return top * int((csum[first + n] - csum[first]).max()) / total, top
 
 
-def _dup_ngram_char_ratio(p: ParsedText, n: int, min_count: int = 2, mask: np.ndarray | None = None) -> float:
-    """The repeated n-gram ratio of ``p``'s words, or of the words where ``mask`` is True."""
+def _dup_ngram_char_ratio(p: ParsedText, n: int, min_count: int = 2, mask: np.ndarray | None = None,
+                          within_lines: bool = False) -> float:
+    """The repeated n-gram ratio of ``p``'s words, or of the words where ``mask`` is True; with
+    ``within_lines``, of the n-grams that do not cross a line break."""
     ids, lens = (p.word_ids, p.word_lengths) if mask is None else (p.word_ids[mask], p.word_lengths[mask])
     total = int(lens.sum())
     if len(lens) < n or total == 0:
         return 0.0
-    keys = _ngram_keys(ids, n)
+    line_ids = p.line_ids if within_lines else None
+    if line_ids is not None and mask is not None:
+        line_ids = line_ids[mask]
+    keys, pos = _line_ngrams(ids, n, line_ids)
+    if len(keys) == 0:
+        return 0.0
     order, starts, counts = _ngram_groups(keys)
     if len(starts) == len(keys):  # nothing repeats: the common case for clean text
         return 0.0
@@ -275,7 +308,7 @@ def _dup_ngram_char_ratio(p: ParsedText, n: int, min_count: int = 2, mask: np.nd
     for k in range(1, min_count - 1):  # occurrences 2 .. min_count-1 of an n-gram are echoes
         echo = starts[counts > k] + k
         later[echo] = False
-    dup_pos = order[later]
+    dup_pos = order[later] if pos is None else pos[order[later]]
     covered = np.zeros(len(lens), dtype=bool)
     for k in range(n):
         covered[dup_pos + k] = True
@@ -439,7 +472,18 @@ def check_stop_words(p: ParsedText, cfg: TextFilterConfig) -> str | None:
     if len(p.words) > 100:
         lower = p.text.lower().split()
         found = sum(map(lower.count, stop))
-    return "gopher_stop_words" if found < cfg.min_stop_words else None
+    if found >= cfg.min_stop_words or is_data_table(p, cfg.stop_words_table_min_digit_words):
+        return None
+    return "gopher_stop_words"
+
+
+def is_data_table(p: ParsedText, min_digit_words: float) -> bool:
+    """Whether ``p`` is records of values rather than prose: not one of its lines is a sentence (C4's
+    prose lines) and at least ``min_digit_words`` of its words carry a digit (prices, ratings,
+    sizes, scores, dates)."""
+    if min_digit_words > 1 or not p.words or p.prose_lines is None or p.prose_lines.any():
+        return False
+    return sum(1 for w in p.words if _DIGIT.search(w)) >= min_digit_words * len(p.words)
 
 
 def check_duplicates(p: ParsedText, cfg: TextFilterConfig) -> str | None:
@@ -481,6 +525,7 @@ def check_ngrams(p: ParsedText, cfg: TextFilterConfig) -> str | None:
     repeated all down the page is still caught: the smallest n's top n-gram over every word,
     labels included, against ``max_top_ngram_char_ratio_all_words`` (0.3; good WCXB pages with
     labels stay under 0.27)."""
+    within = cfg.ngrams_within_lines
     labels = p.repeated_label_words(cfg.dup_line_min_chars) if cfg.ngram_skip_repeated_labels else None
     keep = None if labels is None else ~labels
     t = p if keep is None else p.subset(keep)
@@ -496,7 +541,7 @@ def check_ngrams(p: ParsedText, cfg: TextFilterConfig) -> str | None:
     for n, limit in top_limits:
         if max_freq is not None and max_freq * _max_window_chars(t, n) / _total_chars(t) <= limit:
             continue  # upper bound already passes: skip the sort
-        ratio, max_freq = _top_ngram(t, n)
+        ratio, max_freq = _top_ngram(t, n, within)
         if ratio > limit:
             return f"gopher_top_{n}gram"
     dup_limits = sorted((int(k), v) for k, v in cfg.max_dup_ngram_char_ratio.items())
@@ -516,7 +561,7 @@ def check_ngrams(p: ParsedText, cfg: TextFilterConfig) -> str | None:
     for n, limit in dup_limits:
         if prev is not None and prev <= limit:
             continue
-        prev = _dup_ngram_char_ratio(p, n, cfg.dup_ngram_min_count, mask)
+        prev = _dup_ngram_char_ratio(p, n, cfg.dup_ngram_min_count, mask, within)
         if prev > limit:
             return f"gopher_dup_{n}gram"
     return None
