@@ -15,7 +15,9 @@ of a block that copies a line met earlier in the document is removed. Blocks are
 every offer, a quoted sentence inside a reply, a pricing table rendered for three plans, a code
 sample's instructions repeated for each language) is the same rendering-twice as a repeated block,
 one level down. Gopher's duplicate line rules judged those pages by their copies; removing them
-gives each line once and leaves the rules to judge what the page says.
+gives each line once and leaves the rules to judge what the page says. Code blocks keep their
+lines (a snippet's import, a traceback's header): code repeats by design and a snippet missing a
+line is broken, so the duplicate line rules judge those.
 
 Across a site: paragraphs a site repeats on many of its pages (cookie notices, author bios,
 newsletter boxes).
@@ -39,6 +41,7 @@ from urllib.parse import urlsplit
 
 from mmcorpus.data import Document
 from mmcorpus.dedup.minhash import normalise
+from mmcorpus.filters.text_quality import CODE_SYNTAX
 
 
 def site_of(url: str) -> str:
@@ -128,11 +131,25 @@ def drop_repeated_paragraphs(text: str, min_chars: int, line_min_chars: int = 0)
     return "\n\n".join(paras) if drop else text
 
 
+# Code syntax that prose rarely writes: "=", ";", braces and angle brackets (text_quality's
+# CODE_SYNTAX without the parentheses and square brackets prose uses). A block of several lines,
+# half of them with one of these, is code, and code repeats by design (an import in every snippet,
+# a traceback's header); a snippet without its line is broken, so such a block keeps its lines.
+_CODE_CHARS = frozenset(CODE_SYNTAX) - frozenset("()[]")
+
+
+def is_code_block(lines: list[str]) -> bool:
+    """Whether a block's lines are code: at least two lines, half of them or more with ``= ; { } < >``."""
+    return len(lines) >= 2 and 2 * sum(not _CODE_CHARS.isdisjoint(line) for line in lines) >= len(lines)
+
+
 def without_repeated_lines(texts: list[str | None], min_chars: int) -> tuple[list[str | None], int]:
     """``texts`` without the lines (``\\n``-separated, leading and trailing whitespace aside) of at
     least ``min_chars`` characters that copy a line met earlier in any block, and how many lines were
     removed. A block left without text becomes None; image slots (None) stay None. Shorter lines
-    (labels, prices, dates) are structure and stay, as for blocks."""
+    (labels, prices, dates) are structure and stay, as for blocks, and code blocks
+    (:func:`is_code_block`) keep every line: a code sample's repeated import or traceback header
+    is part of each sample; the duplicate line rules judge those."""
     if min_chars <= 0:
         return texts, 0
     seen: set[str] = set()
@@ -142,8 +159,12 @@ def without_repeated_lines(texts: list[str | None], min_chars: int) -> tuple[lis
         if t is None or len(t) < min_chars:  # no line of the block can be long enough
             out.append(t)
             continue
+        lines = t.split("\n")
+        if is_code_block(lines):
+            out.append(t)
+            continue
         kept = []
-        for line in t.split("\n"):
+        for line in lines:
             key = line.strip()
             if len(key) >= min_chars:
                 if key in seen:
@@ -151,7 +172,7 @@ def without_repeated_lines(texts: list[str | None], min_chars: int) -> tuple[lis
                     continue
                 seen.add(key)
             kept.append(line)
-        if len(kept) == t.count("\n") + 1:
+        if len(kept) == len(lines):
             out.append(t)
         else:
             out.append("\n".join(kept) if any(line.strip() for line in kept) else None)

@@ -67,3 +67,15 @@ def test_later_copies_of_a_line_are_removed_within_one_document():
     plain = "\n\n".join(t for t in texts if t is not None)
     assert pg.drop_repeated_paragraphs(plain, 30) == plain  # blocks only, as before
     assert pg.drop_repeated_paragraphs(plain, 30, 30) == "\n\n".join(t for t in out.texts if t is not None)
+
+
+def test_a_code_block_keeps_its_lines():
+    # two snippets that start with the same import: each sample stays whole (code repeats by
+    # design); a repeated prose line still goes, even one with parentheses
+    note = "Run the following in a terminal (a Python shell works too)."
+    snippet = "import numpy as np  # the usual alias\nvalues = np.zeros(3)"
+    texts = [note, snippet, note + "\nIt fails the same way.", snippet.replace("zeros", "ones")]
+    out, removed = pg.strip_repeated_lines(doc("http://x/c", texts), 30)
+    assert removed == 1 and out.texts == [note, snippet, "It fails the same way.", texts[3]]
+    assert pg.is_code_block(snippet.split("\n")) and pg.is_code_block(["a = 1;", "b = 2;", "return a"])
+    assert not pg.is_code_block(["x = 1"]) and not pg.is_code_block([note, "It fails (again)."])
