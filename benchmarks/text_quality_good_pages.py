@@ -5,7 +5,8 @@
 "Good" pages are WCXB's dev pages (``extraction-wcxb-dev``, 1,310 pages, human-reviewed main
 content): every one is a page whose main content a corpus wants. Texts go through what the page
 chain does before its verdict (:mod:`mmcorpus.page_chain`): later copies of a repeated block are
-removed (``text.repeated_block_min_chars``), then
+removed (``text.repeated_block_min_chars``), then later copies of a repeated line
+(``text.repeated_line_min_chars``), then
 :func:`mmcorpus.filters.text_quality.first_failing_rule` runs with the default config and the page's
 language from the same fastText model the pipeline uses (the English stop-word rule runs on English
 pages only, as in the pipeline):
@@ -21,7 +22,7 @@ samples, the trafilatura eval pages as a WARC), extracted with our extractor; th
 and a sample of what is dropped, to eyeball that the rules still do their job.
 
 Every section is also run with Gopher's repetition rules as published (every word and every line
-counted, every copy after the first, no block removal): the "Gopher" column.
+counted, every copy after the first, no block or line removal): the "Gopher" column.
 
 Pages shorter than ``min_words`` (50) are listed apart: the short-document rule is a length
 choice, not a misjudged page. Printed: the share of pages dropped, and per rule the number and
@@ -51,17 +52,22 @@ WEB_WARCS = ("cc-warc-*/*.warc.gz", "warc-aut-archiveorg-2008/*.warc.gz", "warc-
 
 def gopher_repetition(cfg: TextFilterConfig) -> TextFilterConfig:
     """``cfg`` with Gopher's repetition rules as published (Rae et al. 2021, table A1)."""
-    return dataclasses.replace(cfg, repeated_block_min_chars=0, dup_line_min_chars=0,
-                               dup_ngram_prose_only=False, dup_ngram_min_count=2)
+    return dataclasses.replace(cfg, repeated_block_min_chars=0, repeated_line_min_chars=0, dup_line_min_chars=0,
+                               dup_ngram_prose_only=False, dup_ngram_min_count=2, ngrams_within_lines=False)
 
 
 def verdict(text: str, cfg: TextFilterConfig, language: str | None) -> str | None:
-    """What the page chain decides for a text: repeated blocks out, then the first failing rule."""
-    return first_failing_rule(drop_repeated_paragraphs(text, cfg.repeated_block_min_chars), cfg, language)
+    """What the page chain decides for a text: repeated blocks and lines out, then the first failing rule."""
+    return first_failing_rule(without_repeats(text, cfg), cfg, language)
+
+
+def without_repeats(text: str, cfg: TextFilterConfig) -> str:
+    """The text as the page chain judges it: later copies of repeated blocks, then of lines, removed."""
+    return drop_repeated_paragraphs(text, cfg.repeated_block_min_chars, cfg.repeated_line_min_chars)
 
 
 def every_failing_rule(text: str, cfg, language: str | None) -> list[str]:
-    p = ParsedText.of(drop_repeated_paragraphs(text, cfg.repeated_block_min_chars))
+    p = ParsedText.of(without_repeats(text, cfg))
     rules = RULES + ((check_stop_words,) if language == "en" else ()) + REPETITION_RULES
     return [r for r in (rule(p, cfg) for rule in rules) if r]
 

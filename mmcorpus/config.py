@@ -96,10 +96,18 @@ class TextFilterConfig:
     stop_words: list[str] = field(  # Gopher's list (appendix A)
         default_factory=lambda: ["the", "be", "to", "of", "and", "that", "have", "with"]
     )
+    # the stop-word rule tests prose; a text without a single sentence line whose words carry digits
+    # at least this often (a price list, a ranking, a spec table) is records of values and is not
+    # judged by it (above 1: every text is judged)
+    stop_words_table_min_digit_words: float = 0.1
     # text blocks of at least this many characters that copy an earlier block of the same document
     # (quoted posts, a teaser rendered twice) are removed before the rules (0: off); counted as
     # text/repeated_blocks_removed
     repeated_block_min_chars: int = 30
+    # then lines of at least this many characters that copy an earlier line of the same document
+    # (an offer's terms under every offer, a quoted sentence in a reply) are removed (0: off);
+    # counted as text/repeated_lines_removed
+    repeated_line_min_chars: int = 30
     # Gopher repetition rules (appendix A, "repetition removal", table A1); keys are n as strings
     max_dup_line_ratio: float = 0.3  # share of lines that repeat an earlier line
     # lines and paragraphs shorter than this (labels such as "Reply", "Winner") are not counted by
@@ -129,6 +137,10 @@ class TextFilterConfig:
     # with ngram_skip_repeated_labels, the smallest n's top n-gram is also checked over every word,
     # labels included, against this looser limit (a label repeated all down the page); 1: off
     max_top_ngram_char_ratio_all_words: float = 0.3
+    # the n-gram rules count only n-grams within one line: a line is a paragraph, a list item, a
+    # table row or a card's field, and words either side of a line break are not a phrase
+    # (False: across lines, as Gopher over the whole text)
+    ngrams_within_lines: bool = True
     # KOSMOS-1 gibberish heuristics (section 2.1: emoji, hashtag and URL-link ratios)
     max_emoji_ratio: float = 0.05  # emoji per word
     max_hashtag_ratio: float = 0.1  # hashtags per word

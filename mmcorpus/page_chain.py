@@ -12,8 +12,9 @@ in another language (``language.prefilter_min_score``) ends there as
 rule still runs on the main text of every other page.
 
 Before the text rules, later exact copies of a text block are removed
-(``text.repeated_block_min_chars``, counted as ``text/repeated_blocks_removed``): the rules judge,
-and the output keeps, each passage once.
+(``text.repeated_block_min_chars``, counted as ``text/repeated_blocks_removed``), then later exact
+copies of a line (``text.repeated_line_min_chars``, ``text/repeated_lines_removed``): the rules
+judge, and the output keeps, each passage once.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ class PageProcessor:
         return None
 
     def process(self, record: HtmlRecord, count: CountFn = no_count) -> Document | None:
-        from mmcorpus.dedup.paragraphs import strip_repeated_blocks
+        from mmcorpus.dedup.paragraphs import strip_repeated_blocks, strip_repeated_lines
         from mmcorpus.extract.document import extract_document
         from mmcorpus.filters.language import filter_document_language
         from mmcorpus.filters.text_quality import text_quality_filter
@@ -75,5 +76,8 @@ class PageProcessor:
         doc, removed = strip_repeated_blocks(doc, self.cfg.text.repeated_block_min_chars)
         if removed:
             count("text/repeated_blocks_removed", removed)
+        doc, removed = strip_repeated_lines(doc, self.cfg.text.repeated_line_min_chars)
+        if removed:
+            count("text/repeated_lines_removed", removed)
         keep, _ = text_quality_filter(doc.plain_text, self.cfg.text, count, language=doc.language)
         return doc if keep else None

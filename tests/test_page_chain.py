@@ -67,6 +67,37 @@ def test_repeated_blocks_are_removed_before_the_text_rules():
     assert led.get("text/repeated_blocks_removed") == 4 and len(doc.text_blocks) == 4
     cfg = Config()
     cfg.text.repeated_block_min_chars = 0
+    led = Ledger()  # one-line blocks: the line removal takes the copies instead
+    assert PageProcessor(cfg).setup().process(r, led) is not None
+    assert led.get("text/repeated_lines_removed") == 4
+    cfg.text.repeated_line_min_chars = 0
+    led = Ledger()
+    assert PageProcessor(cfg).setup().process(r, led) is None
+    assert led.get("text/dropped:gopher_dup_lines") == 1
+
+
+def test_repeated_lines_are_removed_before_the_text_rules():
+    # an offers page: each offer's terms line repeats under every offer (a <br> line inside its
+    # block); Gopher's duplicate line rules would drop the page, the chain keeps each line once
+    offers = "".join(
+        f"<p>{offer}<br>Instant savings are applied per room, per stay and are shown in the price.</p>"
+        for offer in ("Punta Cana: seven nights on a quiet beach, breakfast included.",
+                      "Cancun: five nights near the old town with a guided walk.",
+                      "Montego Bay: a week of golf, spa days and a sunset cruise.",
+                      "Nassau: four nights in a family suite by the harbour.",
+                      "Aruba: eight nights of diving lessons for two."))
+    intro = EN + "Travellers who book before the end of the month are told to check the dates of each stay."
+    body = f"<html><body><article><p>{intro}</p>{offers}</article></body></html>".encode()
+    r = rec(EN)
+    r = HtmlRecord(url=r.url, body=body, status=200, content_type="text/html", http_headers={},
+                   provenance=r.provenance)
+    led = Ledger()
+    doc = PageProcessor(Config()).setup().process(r, led)
+    assert doc is not None and led.get("text/kept") == 1
+    assert led.get("text/repeated_lines_removed") == 4
+    assert doc.plain_text.count("Instant savings") == 1
+    cfg = Config()
+    cfg.text.repeated_line_min_chars = 0
     led = Ledger()
     assert PageProcessor(cfg).setup().process(r, led) is None
     assert led.get("text/dropped:gopher_dup_lines") == 1

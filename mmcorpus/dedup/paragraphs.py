@@ -9,6 +9,16 @@ the page and still gives the model each passage once (the same idea as Dolma's p
 deduplication and OBELICS' line deduplication, applied inside one document). Blocks shorter than
 the floor (labels such as "Reply", "Member", a date) are structure and stay.
 
+Then the same for lines (:func:`strip_repeated_lines`, ``text.repeated_line_min_chars``): a line
+of a block that copies a line met earlier in the document is removed. Blocks are the extractor's
+(a list, a table, a product card); a line repeated down a page inside them (an offer's terms under
+every offer, a quoted sentence inside a reply, a pricing table rendered for three plans, a code
+sample's instructions repeated for each language) is the same rendering-twice as a repeated block,
+one level down. Gopher's duplicate line rules judged those pages by their copies; removing them
+gives each line once and leaves the rules to judge what the page says. Code blocks keep their
+lines (a snippet's import, a traceback's header): code repeats by design and a snippet missing a
+line is broken, so the duplicate line rules judge those.
+
 Across a site: paragraphs a site repeats on many of its pages (cookie notices, author bios,
 newsletter boxes).
 
@@ -31,6 +41,7 @@ from urllib.parse import urlsplit
 
 from mmcorpus.data import Document
 from mmcorpus.dedup.minhash import normalise
+from mmcorpus.filters.text_quality import CODE_SYNTAX
 
 
 def site_of(url: str) -> str:
@@ -105,8 +116,75 @@ def strip_repeated_blocks(doc: Document, min_chars: int) -> tuple[Document, int]
     return _with_slots(doc, [i for i in range(len(doc.texts)) if i not in drop]), len(drop)
 
 
-def drop_repeated_paragraphs(text: str, min_chars: int) -> str:
-    """The same on plain text whose blocks are separated by blank lines (``Document.plain_text``)."""
+def drop_repeated_paragraphs(text: str, min_chars: int, line_min_chars: int = 0) -> str:
+    """The same on plain text whose blocks are separated by blank lines (``Document.plain_text``):
+    later copies of blocks of at least ``min_chars``, then (``line_min_chars`` > 0) later copies of
+    lines of at least ``line_min_chars`` (:func:`without_repeated_lines`)."""
     paras = text.split("\n\n")
     drop = set(repeated_block_indices(paras, min_chars))
-    return "\n\n".join(p for i, p in enumerate(paras) if i not in drop) if drop else text
+    if drop:
+        paras = [p for i, p in enumerate(paras) if i not in drop]
+    if line_min_chars > 0:
+        lines, removed = without_repeated_lines(paras, line_min_chars)
+        if removed:
+            return "\n\n".join(t for t in lines if t is not None)
+    return "\n\n".join(paras) if drop else text
+
+
+# Code syntax that prose rarely writes: "=", ";", braces and angle brackets (text_quality's
+# CODE_SYNTAX without the parentheses and square brackets prose uses). A block of several lines,
+# half of them with one of these, is code, and code repeats by design (an import in every snippet,
+# a traceback's header); a snippet without its line is broken, so such a block keeps its lines.
+_CODE_CHARS = frozenset(CODE_SYNTAX) - frozenset("()[]")
+
+
+def is_code_block(lines: list[str]) -> bool:
+    """Whether a block's lines are code: at least two lines, half of them or more with ``= ; { } < >``."""
+    return len(lines) >= 2 and 2 * sum(not _CODE_CHARS.isdisjoint(line) for line in lines) >= len(lines)
+
+
+def without_repeated_lines(texts: list[str | None], min_chars: int) -> tuple[list[str | None], int]:
+    """``texts`` without the lines (``\\n``-separated, leading and trailing whitespace aside) of at
+    least ``min_chars`` characters that copy a line met earlier in any block, and how many lines were
+    removed. A block left without text becomes None; image slots (None) stay None. Shorter lines
+    (labels, prices, dates) are structure and stay, as for blocks, and code blocks
+    (:func:`is_code_block`) keep every line: a code sample's repeated import or traceback header
+    is part of each sample; the duplicate line rules judge those."""
+    if min_chars <= 0:
+        return texts, 0
+    seen: set[str] = set()
+    out: list[str | None] = []
+    removed = 0
+    for t in texts:
+        if t is None or len(t) < min_chars:  # no line of the block can be long enough
+            out.append(t)
+            continue
+        lines = t.split("\n")
+        if is_code_block(lines):
+            out.append(t)
+            continue
+        kept = []
+        for line in lines:
+            key = line.strip()
+            if len(key) >= min_chars:
+                if key in seen:
+                    removed += 1
+                    continue
+                seen.add(key)
+            kept.append(line)
+        if len(kept) == len(lines):
+            out.append(t)
+        else:
+            out.append("\n".join(kept) if any(line.strip() for line in kept) else None)
+    return out, removed
+
+
+def strip_repeated_lines(doc: Document, min_chars: int) -> tuple[Document, int]:
+    """``doc`` without the later copies of its repeated lines (:func:`without_repeated_lines`), and
+    how many lines were removed. A text block left empty is removed; image slots stay."""
+    texts, removed = without_repeated_lines(doc.texts, min_chars)
+    if not removed:
+        return doc, 0
+    keep_idx = [i for i, (old, new) in enumerate(zip(doc.texts, texts)) if old is None or new is not None]
+    return dataclasses.replace(doc, texts=[texts[i] for i in keep_idx], images=[doc.images[i] for i in keep_idx],
+                               metadata=dict(doc.metadata)), removed

@@ -17,10 +17,12 @@ from mmcorpus.filters.text_quality import (
     ParsedText,
     _dup_ngram_char_ratio,
     _frequent_runs_char_ratio,
+    _top_ngram,
     alpha_words_ratio,
     dup_ngram_char_ratio,
     duplicate_fractions,
     emoji_count,
+    is_data_table,
     mean_word_length,
     text_quality_filter,
     top_ngram_char_ratio,
@@ -70,6 +72,10 @@ def test_symbol_ratio():
     assert reason(GOOD + " #" * 15) == "gopher_symbol_ratio"
     assert reason(GOOD + " …" * 15) == "gopher_symbol_ratio"
     assert reason(GOOD + " #" * 5) is None
+    # "#1", "#12": a chart's ranks are numbers, not the hash symbol (as for the hashtag rule)
+    chart = GOOD + "\n\n" + "\n".join(f"#{i} {NAMES[i % 12].split()[0]} {1950 + i}" for i in range(1, 41))
+    assert reason(chart) is None
+    assert reason(chart.replace("#", "# ")) == "gopher_symbol_ratio"
 
 
 def test_bullet_and_ellipsis_lines():
@@ -82,9 +88,24 @@ def test_bullet_and_ellipsis_lines():
 
 
 def test_alpha_words():
-    symbols = " ".join(["--", "|", "***", "=>"] * 10)
+    symbols = " ".join(["--", "|", "***", "»"] * 10)
     assert reason(GOOD + " " + symbols) == "gopher_alpha_words"
     assert alpha_words_ratio(ParsedText.of("abc 123 x1 -- ä!")) == pytest.approx(4 / 5)
+
+
+def test_code_syntax_is_not_a_word():
+    # documentation whose code writes brackets and operators apart: Gopher's alpha-word rule would
+    # count every "(", "{", "=", ";" against the page; they are syntax, like a list bullet
+    code = "\n".join(
+        f"const {n} = useState ( {i} ) ;\nfunction {n}Changed ( {c} ) {{\n  return [ {n} , {c} ] ;\n}}"
+        for i, (n, c) in enumerate(zip(["count", "name", "items", "total", "label", "width"], COLOURS)))
+    text = GOOD + "\n\n" + code
+    assert reason(text) is None
+    words = text.split()
+    assert sum(any(c.isalnum() for c in w) for w in words) / len(words) < 0.8  # counted, they would fail it
+    assert alpha_words_ratio(ParsedText.of("f ( x ) ; -- ||")) == pytest.approx(2 / 4)  # "--" and "||" still count
+    # brackets without code around them are symbols: the non-alphanumeric character rule meets them
+    assert reason(GOOD + " " + " ".join(["((", "}}", "<<", ">>", "[]", ";;", "=="] * 60)) == "non_alpha_chars"
 
 
 def test_numbers_and_bullets_are_not_junk_words():
@@ -112,6 +133,21 @@ def test_stop_words_only_for_english():
     assert reason(text, language="de") is None
     assert reason(text, language=None) is None
     assert reason(text, TextFilterConfig(min_stop_words=0)) is None
+
+
+def test_a_price_list_is_records_not_prose():
+    # a shop's grid: names and prices, not one sentence and not two stop words: records of values,
+    # which Gopher's stop-word test of English prose does not judge
+    grid = "\n\n".join(f"{n}, {COLOURS[i]}\n${19 + 7 * i}.99\n{4 + i % 2}.{i % 10} / 5 ({10 + 3 * i} reviews)"
+                         for i, n in enumerate(NAMES))
+    assert reason(grid) is None
+    assert reason(grid, TextFilterConfig(stop_words_table_min_digit_words=2)) == "gopher_stop_words"
+    # a list of names, or keywords, carries no values: still judged, still dropped
+    names = "\n".join(f"{n} {c}" for n in NAMES for c in COLOURS[:5])
+    assert reason(names) == "gopher_stop_words"
+    # a sentence line makes it prose, judged as such
+    assert reason("Prices are per item.\n\n" + grid) == "gopher_stop_words"
+    assert not is_data_table(ParsedText.of(names), 0.1) and is_data_table(ParsedText.of(grid), 0.1)
 
 
 def test_duplicate_lines_and_paragraphs():
@@ -169,16 +205,58 @@ def test_emoji_are_unicode_emoji_not_typography():
     assert reason(GOOD + " 🇩🇪" * 7) == "kosmos_emoji_ratio"  # 7 / 127 > 0.05
 
 
+def test_ngrams_do_not_cross_line_breaks():
+    # records of fields on their own lines: "... miles" ends one field and "Trail steward:" starts the
+    # next, and across the break they are the page's most frequent 3-gram; no phrase of the page is
+    trails = "\n\n".join(f"{n}, {['easy', 'hilly', 'rocky'][i % 3]}\nLength: {3 + i} miles\n"
+                         f"Trail steward: {p} {COLOURS[i].title()}"
+                         for i, (n, p) in enumerate(zip(NAMES, ["Ann", "Bo", "Cy", "Di", "Ed", "Flo"] * 2)))
+    text = "\n\n".join(GOOD.split("\n\n")[:2]) + "\n\n" + trails
+    assert reason(text) is None
+    assert reason(text, TextFilterConfig(ngrams_within_lines=False)) == "gopher_top_3gram"
+    p = ParsedText.of(text)
+    assert _top_ngram(p, 3, within_lines=True)[0] < _top_ngram(p, 3)[0]
+    # keyword stuffing one word a line never forms a phrase within a line: the backstop over every
+    # word, across lines, meets it
+    assert reason(GOOD + "\n" + "cheap\nflights\n" * 60) == "gopher_top_2gram"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["a", "bb", "ccc"]), min_size=1, max_size=7), max_size=10),
+       st.integers(2, 5), st.integers(2, 3))
+def test_within_line_ngrams_match_reference(rows, n, min_count):
+    p = ParsedText.of("\n".join(" ".join(r) for r in rows))
+    grams = Counter(tuple(r[i : i + n]) for r in rows for i in range(len(r) - n + 1))
+    total = sum(map(len, p.words))
+    top = max(grams.values(), default=0)
+    ref_top = 0.0 if top <= 1 else top * max(sum(map(len, g)) for g, c in grams.items() if c == top) / total
+    assert _top_ngram(p, n, within_lines=True)[0] == pytest.approx(ref_top)
+    seen: Counter = Counter()
+    covered = set()
+    offset = 0
+    for r in rows:
+        for i in range(len(r) - n + 1):
+            g = tuple(r[i : i + n])
+            seen[g] += 1
+            if seen[g] >= min_count:
+                covered.update(range(offset + i, offset + i + n))
+        offset += len(r)
+    ref_dup = sum(len(p.words[i]) for i in covered) / total if total else 0.0
+    assert _dup_ngram_char_ratio(p, n, min_count, within_lines=True) == pytest.approx(ref_dup)
+
+
 def test_repeated_labels_are_left_out_of_the_ngram_rules():
     # a shop grid: each card ends in the same short badge line ("Only 1 left!", a 3-word sentence)
     cards = "\n\n".join(f"{n} {COLOURS[i]}\n${19 + 7 * i}.99\nOnly 1 left!" for i, n in enumerate(NAMES))
     grid = GOOD + "\n\n" + cards
     assert reason(grid) is None
-    assert reason(grid, TextFilterConfig(ngram_skip_repeated_labels=False)) is not None
+    # counted, and with n-grams across line breaks (Gopher's), the badge chains with its card
+    counted = TextFilterConfig(ngram_skip_repeated_labels=False, ngrams_within_lines=False)
+    assert reason(grid, counted) is not None
     # a short button label repeated ten times no longer forms n-grams with itself across lines
     buttons = GOOD + "\n" + "buy now\n" * 10
     assert reason(buttons) is None
-    assert reason(buttons, TextFilterConfig(ngram_skip_repeated_labels=False)) == "gopher_top_4gram"
+    assert reason(buttons, counted) == "gopher_top_4gram"
     # ... but a label repeated all down the page meets the all-words backstop
     stuffed = GOOD + "\n" + "buy now\n" * 60
     assert reason(stuffed) == "gopher_top_2gram"
