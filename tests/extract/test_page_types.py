@@ -341,3 +341,10 @@ def test_linked_cards_beside_an_article_stay_out():
     article = "<article><h1>Story</h1>" + paragraphs("main point", 5) + "</article>"
     text = extract(f"<div class='wrap'>{article}<div class='grid'>{_book_cards(6)}</div></div>")
     assert "main point 4" in text and "Book title 2" not in text
+
+
+def test_card_titles_do_not_stand_in_for_an_article_hidden_by_its_class_name():
+    # the class rules hide the article; the linked card lines must not stop Readability's retry
+    article = "<div class='sidebar'>" + paragraphs("hidden article", 8) + "</div>"
+    text = extract(f"<main>{article}<div class='grid'>{_book_cards(12)}</div></main>")
+    assert "hidden article 7" in text
