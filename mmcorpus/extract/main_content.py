@@ -584,7 +584,6 @@ def keep_linked_items(keep: list[bool], labels: list[int], base: list[int], bloc
 
 
 CARD_REPEATS = 3  # a card is one of at least this many siblings of the same shape...
-CARD_LEVELS = 14  # ...among the ancestors this many levels up from a block...
 CARD_MAX_CHARS = 400  # ...holding at most this much text (a few lines, not a page section)
 CARD_NEAR_LEVELS = 6  # a larger card (a teaser with a long excerpt): the nearest repeated ancestor this close
 CARD_PAGE_SHARE = 0.7  # cards gaining lines hold this much of the output: the page is made of cards
@@ -593,37 +592,58 @@ CARD_PAGE_SHARE = 0.7  # cards gaining lines hold this much of the output: the p
 def card_roots(blocks, tags, names, parent, chars) -> list[int]:
     """Per block, the card it belongs to (-1: none): a repeated item of a grid or a list.
 
-    Among the block's ancestors (up to ``CARD_LEVELS`` up from its block element) that are one of
-    at least ``CARD_REPEATS`` siblings of the same shape (tag and first class) and hold at most
-    ``CARD_MAX_CHARS`` of text, the most repeated one: a product grid's tile (repeated 30 times),
-    not the rows inside one tile (repeated three times), nor the page sections above the grid.
-    Where no such ancestor is small enough (a news card with a long excerpt), the nearest repeated
-    ancestor within ``CARD_NEAR_LEVELS``.
+    Among the block's ancestors that are one of at least ``CARD_REPEATS`` siblings of the same
+    shape (tag and first class) and hold at most ``CARD_MAX_CHARS`` of text, the most repeated one
+    (the nearest of equals): a product grid's tile (repeated 30 times), not the rows inside one tile
+    (repeated three times), nor the page sections above the grid. Where no such ancestor is small
+    enough (a news card with a long excerpt), the nearest repeated ancestor within
+    ``CARD_NEAR_LEVELS``. One pass over the elements in document order (a parent before its
+    children).
     """
-    shape = [_shape(tags, names, i) for i in range(len(tags))]
-    count: dict[tuple[int, str, str], int] = {}
-    for i in range(1, len(tags)):
-        key = (parent[i], *shape[i])
-        count[key] = count.get(key, 0) + 1
+    n = len(tags)
+    first: dict[str, str] = {}
+    shape = tags[:]  # tag, or tag and first class
+    for i, nm in names.items():
+        c = first.get(nm)
+        if c is None:
+            parts = nm.split("\t", 1)[0].split(None, 1)
+            c = first[nm] = " " + parts[0] if parts else ""
+        shape[i] = tags[i] + c
+    keys = list(zip(parent, shape))
+    count: dict[tuple[int, str], int] = {}
+    get = count.get
+    for key in keys:
+        count[key] = get(key, 0) + 1
+    rep = [count[key] for key in keys]
+    best = [-1] * n  # the most repeated small ancestor-or-self, while ancestors are small
+    near = [-1] * n  # the nearest repeated ancestor-or-self
+    depth = [0] * n
+    for i in range(1, n):
+        p = parent[i]
+        depth[i] = depth[p] + 1
+        r = rep[i]
+        if r >= CARD_REPEATS:
+            near[i] = i
+            if chars[i] <= CARD_MAX_CHARS:
+                up = best[p] if p > 0 else -1
+                best[i] = i if up < 0 or r >= rep[up] else up
+        else:
+            if p > 0:
+                near[i] = near[p]
+                if chars[i] <= CARD_MAX_CHARS:
+                    best[i] = best[p]
     out = []
-    memo: dict[int, int] = {}
     for b in blocks:
-        owner = b[3]
-        card = memo.get(owner)
-        if card is None:
-            card, nearest, most, small, a = -1, -1, CARD_REPEATS - 1, True, owner
-            for level in range(CARD_LEVELS):
-                if a <= 0:
-                    break
-                n = count[(parent[a], *shape[a])]
-                if n >= CARD_REPEATS and nearest < 0 and level < CARD_NEAR_LEVELS:
-                    nearest = a
-                small = small and chars[a] <= CARD_MAX_CHARS
-                if small and n > most:
-                    card, most = a, n
-                a = parent[a]
-            memo[owner] = card = card if card >= 0 else nearest
-        out.append(card)
+        o = b[3]
+        if o <= 0:
+            out.append(-1)
+            continue
+        c = best[o]
+        if c < 0:
+            c = near[o]
+            if c >= 0 and depth[o] - depth[c] >= CARD_NEAR_LEVELS:
+                c = -1
+        out.append(c)
     return out
 
 
@@ -654,6 +674,13 @@ def keep_card_links(keep: list[bool], base: list[int], blocks, tags, names, pare
     -> 0.645, all 0.850 -> 0.853, the other types level or better on each half of the pages split
     by id parity.
     """
+    furniture = bytearray(len(blocks))
+    for lo, hi in sections:
+        furniture[lo:hi] = b"\x01" * (hi - lo)
+    linked = [not keep[i] and base[i] == BAD and inside[b[4]] and not flags[b[4]] and not furniture[i]
+              and b[2] > MAX_SHORT_LINK_DENSITY * len(b[1]) for i, b in enumerate(blocks)]
+    if not any(linked):
+        return 0
     cards = card_roots(blocks, tags, names, parent, chars)
     card_text: dict[int, str] = {}
     total = 0
@@ -664,9 +691,6 @@ def keep_card_links(keep: list[bool], base: list[int], blocks, tags, names, pare
                 card_text[c] = card_text.get(c, "") + "\n" + b[1]
     if not card_text:
         return 0
-    furniture = bytearray(len(blocks))
-    for lo, hi in sections:
-        furniture[lo:hi] = b"\x01" * (hi - lo)
     seen: dict[str, int] = {}
     for c, b in zip(cards, blocks):
         if c >= 0:
@@ -675,8 +699,7 @@ def keep_card_links(keep: list[bool], base: list[int], blocks, tags, names, pare
     chosen = []
     for i, b in enumerate(blocks):
         c = cards[i]
-        if (keep[i] or c not in card_text or base[i] != BAD or not inside[b[4]] or flags[b[4]] or furniture[i]
-                or b[2] <= MAX_SHORT_LINK_DENSITY * len(b[1]) or seen[b[1]] > 1 or b[1] in card_text[c]):
+        if not linked[i] or c not in card_text or seen[b[1]] > 1 or b[1] in card_text[c]:
             continue
         stop = blocks[i + 1][4] if i + 1 < nb else len(tags)
         if b[2] >= len(b[1]) and tags[b[4]:stop].count("a") > 1:

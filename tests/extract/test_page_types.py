@@ -348,3 +348,19 @@ def test_card_titles_do_not_stand_in_for_an_article_hidden_by_its_class_name():
     article = "<div class='sidebar'>" + paragraphs("hidden article", 8) + "</div>"
     text = extract(f"<main>{article}<div class='grid'>{_book_cards(12)}</div></main>")
     assert "hidden article 7" in text
+
+
+def test_card_roots_picks_the_repeated_tile_not_the_rows_inside_it():
+    from selectolax.lexbor import LexborHTMLParser
+
+    from mmcorpus.extract.main_content import card_roots
+    from mmcorpus.extract.page_tree import build_page_tree
+
+    tiles = "".join(f"<li class='tile'><div class='row'>Name {i}</div><div class='row'>${i}.00</div>"
+                    f"<div class='row'>In stock</div></li>" for i in range(5))
+    root = LexborHTMLParser(f"<html><body><ul class='grid'>{tiles}</ul><p>alone</p></body></html>").body
+    t = build_page_tree(root, 512, 100)
+    cards = card_roots(t.blocks, t.tags, t.names, t.parent, t.chars)
+    by_text = {b[1]: c for b, c in zip(t.blocks, cards)}
+    assert t.tags[by_text["Name 0"]] == "li" and by_text["Name 0"] == by_text["$0.00"] != by_text["Name 1"]
+    assert by_text["alone"] == -1
