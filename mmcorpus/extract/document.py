@@ -222,14 +222,15 @@ def _extract_tree(text: str, record: HtmlRecord, cfg: ExtractConfig, prefilter: 
         boilerplate.is_thread(page, labels) or structured_data.declares_discussion(all_json_ld()))
     flags = page.thread_flags if thread else page.flags
     flags = boilerplate.unflag_prose_holder(page, labels, flags)
-    keep, inside = boilerplate.main_content(page, labels, flags)
+    keep, inside, card_chars = boilerplate.main_content(page, labels, flags)
     min_chars = cfg.min_block_chars
     texts = [b for b, k in zip(page.blocks, keep) if k and len(b[1]) >= min_chars]
     n_chars = sum(len(b[1]) for b in texts)
-    if n_chars < max(cfg.min_doc_chars, boilerplate.RETRY_CHARS) and flags != page.caption_flags:
-        # Readability's retry: the class/id rules may have flagged the article itself.
+    if n_chars - card_chars < max(cfg.min_doc_chars, boilerplate.RETRY_CHARS) and flags != page.caption_flags:
+        # Readability's retry: the class/id rules may have flagged the article itself (the
+        # linked lines of cards do not show that this view found the page's content).
         flags2 = boilerplate.retry_flags(page)
-        keep2, inside2 = boilerplate.main_content(page, labels, flags2)
+        keep2, inside2, _ = boilerplate.main_content(page, labels, flags2)
         texts2 = [b for b, k in zip(page.blocks, keep2) if k and len(b[1]) >= min_chars]
         n_chars2 = sum(len(b[1]) for b in texts2)
         if n_chars2 > 2 * n_chars + 100:

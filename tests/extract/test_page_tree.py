@@ -55,6 +55,14 @@ def test_layout_element_holding_most_of_the_page_is_kept():
     assert texts(t)[0].startswith("All of the article")
 
 
+def test_a_figcaption_holding_a_heading_is_a_card_not_a_caption():
+    # a product grid written as figures: the figcaption holds the card's title (h3) and price
+    t = tree_of("<figure><img src='p.jpg'><figcaption><h3>Laser projector</h3><div>$4,899.00</div>"
+                "</figcaption></figure><figure><img src='a.jpg'><figcaption>A caption</figcaption></figure>")
+    flag = {b[1]: t.flags[b[4]] for b in t.blocks}
+    assert flag["Laser projector"] == 0 and flag["$4,899.00"] == 0 and flag["A caption"] == 2
+
+
 def test_flags_for_furniture_captions_and_the_article_exemption():
     t = tree_of(
         "<div class='comments'><p>nice post</p></div>"

@@ -314,3 +314,53 @@ def test_linked_list_in_a_furniture_section_inside_the_article_stays_out():
             f"{paragraphs('second point', 3)}</article>")
     text = extract(body)
     assert "main point 2" in text and "second point 2" in text and "Another story" not in text
+
+
+def _book_cards(n: int, button: str = "") -> str:
+    # a best-seller grid: linked title and author (short: not of card length), unlinked rank and format
+    return "".join(
+        f"<div class='book'><div class='rank'>#{i}</div><div class='t'><a href='/b{i}'>Book title {i}</a></div>"
+        f"<div class='a'><a href='/a{i}'>Author{i} Name</a></div><div class='f'>Hardcover</div>"
+        f"<div class='f'>{i + 2} formats available</div>{button}</div>" for i in range(n))
+
+
+def test_linked_lines_of_content_cards_are_kept():
+    text = extract(f"<main><h1>Best sellers</h1><div class='grid'>{_book_cards(12)}</div></main>")
+    for i in range(12):
+        assert f"Book title {i}" in text and f"Author{i} Name" in text
+
+
+def test_a_card_button_repeated_on_every_card_stays_out():
+    button = "<div class='b'><a href='/cart'>Add to cart</a></div>"
+    text = extract(f"<main><h1>Best sellers</h1><div class='grid'>{_book_cards(12, button)}</div></main>")
+    assert "Book title 3" in text and "Add to cart" not in text
+
+
+def test_linked_cards_beside_an_article_stay_out():
+    # the related-products strip of an article: cards with output text, but a small part of the page
+    article = "<article><h1>Story</h1>" + paragraphs("main point", 5) + "</article>"
+    text = extract(f"<div class='wrap'>{article}<div class='grid'>{_book_cards(6)}</div></div>")
+    assert "main point 4" in text and "Book title 2" not in text
+
+
+def test_card_titles_do_not_stand_in_for_an_article_hidden_by_its_class_name():
+    # the class rules hide the article; the linked card lines must not stop Readability's retry
+    article = "<div class='sidebar'>" + paragraphs("hidden article", 8) + "</div>"
+    text = extract(f"<main>{article}<div class='grid'>{_book_cards(12)}</div></main>")
+    assert "hidden article 7" in text
+
+
+def test_card_roots_picks_the_repeated_tile_not_the_rows_inside_it():
+    from selectolax.lexbor import LexborHTMLParser
+
+    from mmcorpus.extract.main_content import card_roots
+    from mmcorpus.extract.page_tree import build_page_tree
+
+    tiles = "".join(f"<li class='tile'><div class='row'>Name {i}</div><div class='row'>${i}.00</div>"
+                    f"<div class='row'>In stock</div></li>" for i in range(5))
+    root = LexborHTMLParser(f"<html><body><ul class='grid'>{tiles}</ul><p>alone</p></body></html>").body
+    t = build_page_tree(root, 512, 100)
+    cards = card_roots(t.blocks, t.tags, t.names, t.parent, t.chars)
+    by_text = {b[1]: c for b, c in zip(t.blocks, cards)}
+    assert t.tags[by_text["Name 0"]] == "li" and by_text["Name 0"] == by_text["$0.00"] != by_text["Name 1"]
+    assert by_text["alone"] == -1
