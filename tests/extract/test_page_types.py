@@ -325,6 +325,20 @@ def test_a_syllabus_of_linked_items_and_linked_headings_inside_the_article_is_ke
     assert "Re: the methods" not in text
 
 
+def test_linked_cross_reference_sentences_of_a_documentation_page_are_kept():
+    # short sentences whose link makes them link-dense: kept where the article holds several,
+    # a lone one (a paywall prompt, "read also") stays out
+    steps = "".join(f"<p><a href='/step-{i}'>Install the tool number {i}</a> first.</p>" for i in range(3))
+    body = f"<main><h1>Quickstart</h1>{paragraphs('the setup', 2)}{steps}{paragraphs('the usage', 2)}</main>"
+    text = extract(body)
+    for i in range(3):
+        assert f"Install the tool number {i} first." in text
+    lone = "<p>To read on, <a href='/subscribe'>subscribe to The Daily Paper</a>.</p>"
+    text = extract(f"<article><h1>Story</h1>{paragraphs('main point', 2)}{lone}"
+                   f"{paragraphs('second point', 2)}</article>")
+    assert "second point" in text and "subscribe to" not in text
+
+
 def test_linked_list_in_a_furniture_section_inside_the_article_stays_out():
     related = "".join(f"<li><a href='/s{i}'>Another story number {i}</a> from our desk</li>" for i in range(6))
     body = (f"<article><h1>Story</h1>{paragraphs('main point', 3)}"
