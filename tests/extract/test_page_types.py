@@ -339,6 +339,17 @@ def test_linked_cross_reference_sentences_of_a_documentation_page_are_kept():
     assert "second point" in text and "subscribe to" not in text
 
 
+def test_see_also_section_of_a_documentation_page_is_kept():
+    # a wiki's "See also": linked entries with their descriptions, the page's own cross-references
+    entries = "".join(f"<li><a href='/tool-{i}'>tool-{i}</a> — the configuration tool number {i}</li>"
+                      for i in range(4))
+    body = (f"<main><h1>Package manager</h1>{paragraphs('the package manager', 3)}<h2>See also</h2>"
+            f"<ul>{entries}</ul><h2>Troubleshooting</h2>{paragraphs('a broken mirror', 2)}</main>")
+    text = extract(body)
+    for i in range(4):
+        assert f"the configuration tool number {i}" in text
+
+
 def test_linked_list_in_a_furniture_section_inside_the_article_stays_out():
     related = "".join(f"<li><a href='/s{i}'>Another story number {i}</a> from our desk</li>" for i in range(6))
     body = (f"<article><h1>Story</h1>{paragraphs('main point', 3)}"
