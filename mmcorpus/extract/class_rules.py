@@ -85,8 +85,10 @@ CAPTION = re.compile(
 
 # Editors' and page builders' names for the blocks of the content itself, not page widgets:
 # Elementor's "elementor-widget-container", CKEditor 5's "ck-widget" (an embedded grid or media block
-# in a Drupal body).
-_SCAFFOLDING = re.compile(r"elementor-widget|\bck-widget\b")
+# in a Drupal body), HubSpot CMS's layout cells and modules ("widget-span widget-type-cell",
+# "hs_cos_wrapper_widget": every section of a HubSpot page; WCXB: one service page 0.53 -> 0.64,
+# one article +0.02, no page worse). Matched per class token.
+_SCAFFOLDING = re.compile(r"elementor-widget|\bck-widget\b|^widget-(?:span|type-[\w-]*)$|^hs_cos_wrapper_widget\w*")
 
 # Names of reader comments and replies: furniture on an article, the content itself on a forum thread.
 COMMENT = re.compile(r"(?:^|[\s_\-])(?:" + _words("comment|comments|commentlist|replies|disqus") + r")(?:$|[\s_\-])")

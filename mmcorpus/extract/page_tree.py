@@ -136,9 +136,30 @@ def _kind_of(node, tid: int) -> tuple[str, int] | None:
     return out
 
 
+def _sort_shown(node, a, role: str | None, hidden: list, layout: list) -> None:
+    """File an element that is not junk by its attributes: hidden by ``hidden`` or inline style
+    (removed if it holds little of the page), a layout landmark, or neither (kept). A closed tab
+    (code in other languages, a product's specifications) is content."""
+    if role == "tabpanel":
+        return
+    style = a.get("style")
+    if "hidden" in a or (style and any(s in style for s in _HIDDEN_STYLES)):
+        hidden.append(node)
+    elif role in LAYOUT_ROLES:
+        layout.append(node)
+
+
 def remove_junk(root) -> list[str]:
     """Decompose non-content tags, hidden elements and layout blocks under ``root``; return the
-    JSON-LD scripts seen on the way (structured data, :mod:`mmcorpus.extract.structured_data`)."""
+    JSON-LD scripts seen on the way (structured data, :mod:`mmcorpus.extract.structured_data`).
+
+    ``aria-hidden="true"`` goes, but on an ``<img>`` and on a panel whose ``id`` a control names in
+    ``aria-controls``: WAI-ARIA's accordion and disclosure patterns (WAI-ARIA Authoring Practices
+    1.2) hide a closed answer or section that way until the reader opens it, and WCXB's ground
+    truth keeps them (service FAQs, collection pages' category guides: word F1 service 0.809 ->
+    0.812, collections 0.634 -> 0.650, documentation +0.001, no type worse). Such a panel is then
+    judged like any shown element (inline ``display:none`` still hides it).
+    """
     junk, layout, hidden = [], [], []
     json_ld = []
     for node in root.traverse():
@@ -150,6 +171,7 @@ def remove_junk(root) -> list[str]:
         elif tid in _LAYOUT_IDS:
             layout.append(node)
     last = 0
+    panels = []  # aria-hidden elements with an id: a closed panel if a control names it
     for node in root.css(_ATTR_QUERY):
         mid = node.mem_id
         if mid == last:  # a node matching several selectors is reported once per selector, adjacently
@@ -157,17 +179,23 @@ def remove_junk(root) -> list[str]:
         last = mid
         a = node.attributes
         role = a.get("role")
-        style = a.get("style")
         # aria-hidden on an <img> only hides a duplicate of its alt text from screen readers (Wikipedia's
         # formula renders, figures with a text equivalent): the picture is still shown
-        if role in HIDDEN_ROLES or (a.get("aria-hidden") == "true" and node.tag != "img"):
+        if role in HIDDEN_ROLES:
             junk.append(node)
-        elif role == "tabpanel":  # a closed tab (code in other languages, a product's specifications) is content
-            continue
-        elif "hidden" in a or (style and any(s in style for s in _HIDDEN_STYLES)):
-            hidden.append(node)
-        elif role in LAYOUT_ROLES:
-            layout.append(node)
+        elif a.get("aria-hidden") == "true" and node.tag != "img":
+            (panels if a.get("id") else junk).append(node)
+        else:
+            _sort_shown(node, a, role, hidden, layout)
+    if panels:
+        controlled = set()
+        for control in root.css("[aria-controls]"):
+            controlled.update((control.attributes.get("aria-controls") or "").split())
+        for node in panels:
+            if node.attributes["id"] in controlled:
+                _sort_shown(node, node.attributes, node.attributes.get("role"), hidden, layout)
+            else:
+                junk.append(node)
     for node in junk:
         node.decompose()
     if layout or hidden:

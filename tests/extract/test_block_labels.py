@@ -106,3 +106,11 @@ def test_editor_blocks_named_widget_are_content():
     # CKEditor 5 names an embedded block of the body "ck-widget"; a sidebar widget is still furniture
     assert not class_info("ck-widget ck-widget bs_grid\t").unlikely
     assert class_info("sidebar-widget\t").unlikely and class_info("widget\t").unlikely
+
+
+def test_hubspot_layout_cells_are_content():
+    # HubSpot CMS names every layout cell and module of a page "widget-span widget-type-*" and
+    # "hs_cos_wrapper_widget": scaffolding, not widgets; a token that only contains the word stays
+    assert not class_info("span12 widget-span widget-type-cell \t").unlikely
+    assert not class_info("hs_cos_wrapper hs_cos_wrapper_widget hs_cos_wrapper_type_module\t").unlikely
+    assert class_info("footer-widget-span\t").unlikely

@@ -50,6 +50,21 @@ def test_junk_hidden_and_layout_removed():
     assert texts(t) == ["Real text here.", "An article's lead paragraph.", "漢"]
 
 
+def test_aria_hidden_panel_named_by_a_control_is_kept():
+    # an accordion's closed answer: a button names it with aria-controls, so it is content hidden
+    # until the reader opens it; an aria-hidden element no control names (a decorative duplicate,
+    # an unnamed slide clone) still goes, and so does a named panel hidden by inline style
+    t = tree_of(
+        "<h3><button aria-controls='faq-1' aria-expanded='false'>Is it free?</button></h3>"
+        "<div id='faq-1' aria-hidden='true'><p>Yes, the basic plan is free.</p></div>"
+        "<div id='clone-1' aria-hidden='true'><p>A cloned slide.</p></div>"
+        "<div aria-hidden='true'><p>A decorative duplicate.</p></div>"
+        "<a href='#' aria-controls='faq-2 faq-3'>More</a>"
+        "<div id='faq-3' aria-hidden='true' style='display:none'><p>Hidden twice.</p></div>"
+    )
+    assert texts(t) == ["Yes, the basic plan is free.", "More"]
+
+
 def test_layout_element_holding_most_of_the_page_is_kept():
     t = tree_of("<aside><p>" + "All of the article sits in an aside. " * 20 + "</p></aside><p>x</p>")
     assert texts(t)[0].startswith("All of the article")

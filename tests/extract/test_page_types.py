@@ -307,6 +307,49 @@ def test_wholly_linked_list_inside_the_article_stays_out():
     assert "second point 2" in text and "Another story" not in text
 
 
+def test_a_syllabus_of_linked_items_and_linked_headings_inside_the_article_is_kept():
+    # a tutorial index: a long list of wholly linked lessons between two parts of its prose, and a
+    # reference page's linked signature headings; a line repeated on every post ("Re: ...") stays out
+    lessons = "".join(f"<li><a href='/lesson-{i}'>Lesson {i}: tensor methods</a></li>" for i in range(12))
+    body = (f"<article><h1>Course</h1>{paragraphs('setup step', 3)}<ul>{lessons}</ul>"
+            f"{paragraphs('usage note', 3)}</article>")
+    text = extract(body)
+    for i in range(12):
+        assert f"Lesson {i}: tensor methods" in text
+    methods = "".join(f"<h4><a href='#m{i}'>fn method_{i}</a>(<a href='/t'>Self</a>)</h4>"
+                      f"<p>{prose(f'method {i}', 1)}</p><h5><a href='/re'>Re: the methods</a></h5>"
+                      for i in range(10))
+    text = extract(f"<main><h1>Struct</h1>{paragraphs('the struct', 2)}{methods}{paragraphs('the end', 2)}</main>")
+    for i in range(10):
+        assert f"fn method_{i}(Self)" in text
+    assert "Re: the methods" not in text
+
+
+def test_linked_cross_reference_sentences_of_a_documentation_page_are_kept():
+    # short sentences whose link makes them link-dense: kept where the article holds several,
+    # a lone one (a paywall prompt, "read also") stays out
+    steps = "".join(f"<p><a href='/step-{i}'>Install the tool number {i}</a> first.</p>" for i in range(3))
+    body = f"<main><h1>Quickstart</h1>{paragraphs('the setup', 2)}{steps}{paragraphs('the usage', 2)}</main>"
+    text = extract(body)
+    for i in range(3):
+        assert f"Install the tool number {i} first." in text
+    lone = "<p>To read on, <a href='/subscribe'>subscribe to The Daily Paper</a>.</p>"
+    text = extract(f"<article><h1>Story</h1>{paragraphs('main point', 2)}{lone}"
+                   f"{paragraphs('second point', 2)}</article>")
+    assert "second point" in text and "subscribe to" not in text
+
+
+def test_see_also_section_of_a_documentation_page_is_kept():
+    # a wiki's "See also": linked entries with their descriptions, the page's own cross-references
+    entries = "".join(f"<li><a href='/tool-{i}'>tool-{i}</a> — the configuration tool number {i}</li>"
+                      for i in range(4))
+    body = (f"<main><h1>Package manager</h1>{paragraphs('the package manager', 3)}<h2>See also</h2>"
+            f"<ul>{entries}</ul><h2>Troubleshooting</h2>{paragraphs('a broken mirror', 2)}</main>")
+    text = extract(body)
+    for i in range(4):
+        assert f"the configuration tool number {i}" in text
+
+
 def test_linked_list_in_a_furniture_section_inside_the_article_stays_out():
     related = "".join(f"<li><a href='/s{i}'>Another story number {i}</a> from our desk</li>" for i in range(6))
     body = (f"<article><h1>Story</h1>{paragraphs('main point', 3)}"
