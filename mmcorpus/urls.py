@@ -40,3 +40,21 @@ def normalise_url(url: str) -> str:
         if path.startswith("//"):
             path = "/" + path.lstrip("/")
     return urlunsplit((scheme, netloc, path, parts.query, ""))
+
+
+_FRONT_PAGE_PATHS = frozenset(["", "index.html", "index.htm", "index.php"])
+
+
+def is_front_page(url: str) -> bool:
+    """Whether ``url`` is a site's front page: its path is the root (or the root's index file);
+    the query is not looked at (shops add tracking parameters to their home page).
+
+    A front page introduces the whole site (a product's landing page, a shop's home, a blog's
+    latest posts), rarely one article: its content is spread over the page's sections, which is
+    why extraction widens its region more readily there (``main_content``).
+    """
+    try:
+        parts = urlsplit((url or "").strip())
+    except ValueError:
+        return False
+    return bool(parts.netloc) and parts.path.strip("/") in _FRONT_PAGE_PATHS

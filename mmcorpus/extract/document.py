@@ -27,6 +27,7 @@ from mmcorpus.extract.decode import decode_html, looks_binary
 from mmcorpus.extract.page_tree import CAPTION_MAX_CHARS, build_page_tree, noscript_twins, remove_junk
 from mmcorpus.extract.prescan import prescan
 from mmcorpus.ledger import CountFn, no_count, outcome
+from mmcorpus.urls import is_front_page
 
 try:
     from importlib.metadata import version as _version
@@ -222,7 +223,8 @@ def _extract_tree(text: str, record: HtmlRecord, cfg: ExtractConfig, prefilter: 
         boilerplate.is_thread(page, labels) or structured_data.declares_discussion(all_json_ld()))
     flags = page.thread_flags if thread else page.flags
     flags = boilerplate.unflag_prose_holder(page, labels, flags)
-    keep, inside, card_chars = boilerplate.main_content(page, labels, flags)
+    front = is_front_page(record.url)
+    keep, inside, card_chars = boilerplate.main_content(page, labels, flags, front)
     min_chars = cfg.min_block_chars
     texts = [b for b, k in zip(page.blocks, keep) if k and len(b[1]) >= min_chars]
     n_chars = sum(len(b[1]) for b in texts)
@@ -230,7 +232,7 @@ def _extract_tree(text: str, record: HtmlRecord, cfg: ExtractConfig, prefilter: 
         # Readability's retry: the class/id rules may have flagged the article itself (the
         # linked lines of cards do not show that this view found the page's content).
         flags2 = boilerplate.retry_flags(page)
-        keep2, inside2, _ = boilerplate.main_content(page, labels, flags2)
+        keep2, inside2, _ = boilerplate.main_content(page, labels, flags2, front)
         texts2 = [b for b, k in zip(page.blocks, keep2) if k and len(b[1]) >= min_chars]
         n_chars2 = sum(len(b[1]) for b in texts2)
         if n_chars2 > 2 * n_chars + 100:

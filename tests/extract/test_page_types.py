@@ -32,10 +32,10 @@ def paragraphs(topic: str, n: int) -> str:
     return "".join(f"<p>{prose(f'{topic} {i}')}</p>" for i in range(n))
 
 
-def extract(body: str, head: str = "") -> str:
+def extract(body: str, head: str = "", url: str = URL) -> str:
     html = f"<html lang='en'><head><title>t</title>{head}</head><body>{NAV}{body}{FOOT}</body></html>"
     raw = html.encode()
-    rec = HtmlRecord(url=URL, body=raw, status=200, content_type="text/html", http_headers={},
+    rec = HtmlRecord(url=url, body=raw, status=200, content_type="text/html", http_headers={},
                      provenance=Provenance("t.warc.gz", 0, len(raw), "<urn:1>", None))
     cfg = ExtractConfig()
     cfg.min_doc_chars = 0
@@ -226,6 +226,30 @@ def test_listing_cards_partly_linked_and_their_short_titles_are_kept():
     text = extract(f"<main><h1>Tech conferences</h1><div class='events'>{cards}</div></main>")
     for i in range(8):
         assert f"Con{i}" in text and f"City number {i}" in text
+
+
+def test_a_front_page_is_widened_to_its_sections_where_one_holds_most_of_the_prose():
+    # a landing page: a long FAQ beside short feature sections, each in its own wrappers. The FAQ
+    # holds ~80% of the prose, enough to stand alone on an inner page, not on the site's front page
+    def section(i: int, n: int) -> str:
+        return (f"<section class='s{i}'><div class='row{i}'><div class='col{i}'><div class='text{i}'>"
+                f"<h2>Feature {i}</h2><p>{prose(f'feature offer {i}', n)}</p></div></div></div></section>")
+
+    body = "<div id='page'>" + "".join(section(i, 12 if i == 0 else 1) for i in range(4)) + "</div>"
+    inner = extract(body, url="https://example.com/faq/questions")
+    assert "feature offer 0" in inner and "feature offer 2" not in inner
+    for url in ("https://example.com/", "https://example.com", "https://example.com/index.html?ref=ad"):
+        front = extract(body, url=url)
+        assert all(f"feature offer {i}" in front for i in range(4)), url
+
+
+def test_front_page_is_the_sites_root():
+    from mmcorpus.urls import is_front_page
+
+    assert is_front_page("https://example.com/") and is_front_page("https://example.com/?srsltid=x")
+    assert is_front_page("http://example.com") and is_front_page("https://example.com/index.php")
+    assert not is_front_page("https://example.com/blog/") and not is_front_page("https://example.com/a?b=1")
+    assert not is_front_page("http://[bad") and not is_front_page("")
 
 
 def test_customer_reviews_section_of_a_product_page_stays_out():
