@@ -105,6 +105,18 @@ _NO_CACHE = frozenset(
     n.tag_id for n in LexborHTMLParser("<svg>" + "".join(f"<{t}></{t}>" for t in _SVG_CAMEL) + "</svg>").css("svg *")
 )
 _KIND: dict[int, tuple[str, int]] = {}
+_HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
+
+
+def _heading_control(attrs: dict, name: str | None) -> bool:
+    """Whether a link inside a heading is the heading's own control rather than a link elsewhere: its
+    permalink (``href="#<the heading's id>"``, MDN's and many CMSs' section anchors) or the toggle of
+    an accordion or disclosure (``aria-controls``, ``role="button"``; WAI-ARIA's accordion pattern
+    puts the button in the heading). Its text is the heading's, so it does not count as link text:
+    a section heading or an FAQ question is not navigation."""
+    if "aria-controls" in attrs or attrs.get("role") == "button":
+        return True
+    return name is not None and attrs.get("href") == "#" + name.partition("\t")[2]
 
 
 def _kind_of(node, tid: int) -> tuple[str, int] | None:
@@ -380,6 +392,8 @@ def build_page_tree(root, max_depth: int, max_images: int) -> PageTree:
                         buf, buf_link = [], 0
                     buf_blk = -1
                 block_of.append(b)
+                if kind & _LINK and tags[b] in _HEADINGS and _heading_control(node.attributes, names.get(b)):
+                    kind = 0  # the heading's own text, not a link to elsewhere
                 in_link.append(lnk or bool(kind & _LINK))
                 if kind & _IMG:
                     n_img += 1

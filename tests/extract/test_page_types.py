@@ -243,6 +243,24 @@ def test_a_front_page_is_widened_to_its_sections_where_one_holds_most_of_the_pro
         assert all(f"feature offer {i}" in front for i in range(4)), url
 
 
+def test_a_headings_own_anchor_or_accordion_toggle_is_not_link_text():
+    from selectolax.lexbor import LexborHTMLParser
+
+    from mmcorpus.extract.page_tree import build_page_tree, remove_junk
+
+    def heading_link_chars(h: str) -> int:
+        root = LexborHTMLParser(f"<html><body><main>{h}<p>{prose('x')}</p></main></body></html>").body
+        remove_junk(root)
+        tree = build_page_tree(root, 200, 100)
+        return next(b[2] for b in tree.blocks if tree.tags[b[3]] == "h2")
+
+    assert heading_link_chars("<h2 id='usage'><a href='#usage'>Usage</a></h2>") == 0  # its permalink
+    assert heading_link_chars("<h2><a href='#faq-1' role='button'>Can I cancel?</a></h2>") == 0
+    assert heading_link_chars("<h2><a href='#c1' aria-controls='c1'>Can I pay later?</a></h2>") == 0
+    assert heading_link_chars("<h2 id='usage'><a href='#p123'>Re: Usage</a></h2>") > 0  # a post's link
+    assert heading_link_chars("<h2><a href='/news/1'>Other story</a></h2>") > 0
+
+
 def test_front_page_is_the_sites_root():
     from mmcorpus.urls import is_front_page
 
