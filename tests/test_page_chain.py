@@ -13,9 +13,11 @@ EN = ("The committee said on Tuesday that the new rules would apply from next ye
       "been asked by the ministers to review them again in the spring, with the help of the council. ")
 
 
-def rec(paragraph: str) -> HtmlRecord:
-    paras = "".join(f"<p>Part {i}: {paragraph * 2}</p>" for i in ("one", "two", "three", "four"))
-    body = f"<html><body><article>{paras}</article></body></html>".encode()
+def rec(paragraph: str, body: bytes | None = None) -> HtmlRecord:
+    """A page of four parts of ``paragraph``, or the page ``body``."""
+    if body is None:
+        paras = "".join(f"<p>Part {i}: {paragraph * 2}</p>" for i in ("one", "two", "three", "four"))
+        body = f"<html><body><article>{paras}</article></body></html>".encode()
     prov = Provenance(warc_file="t", offset=0, length=len(body), record_id="r", fetch_date=None)
     return HtmlRecord(url="https://example.com/a", body=body, status=200, content_type="text/html",
                       http_headers={}, provenance=prov)
@@ -58,9 +60,7 @@ def test_repeated_blocks_are_removed_before_the_text_rules():
         "In the evenings the market square fills with music; bakers sell bread shaped like anchors, "
         "and older residents argue cheerfully about the weather, the tides and the ferry timetable."))
     body = f"<html><body><article>{paras}{paras}</article></body></html>".encode()
-    r = rec(EN)
-    r = HtmlRecord(url=r.url, body=body, status=200, content_type="text/html", http_headers={},
-                   provenance=r.provenance)
+    r = rec(EN, body)
     led = Ledger()
     doc = PageProcessor(Config()).setup().process(r, led)
     assert doc is not None and led.get("text/kept") == 1
@@ -88,9 +88,7 @@ def test_repeated_lines_are_removed_before_the_text_rules():
                       "Aruba: eight nights of diving lessons for two."))
     intro = EN + "Travellers who book before the end of the month are told to check the dates of each stay."
     body = f"<html><body><article><p>{intro}</p>{offers}</article></body></html>".encode()
-    r = rec(EN)
-    r = HtmlRecord(url=r.url, body=body, status=200, content_type="text/html", http_headers={},
-                   provenance=r.provenance)
+    r = rec(EN, body)
     led = Ledger()
     doc = PageProcessor(Config()).setup().process(r, led)
     assert doc is not None and led.get("text/kept") == 1
