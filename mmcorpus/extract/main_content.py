@@ -660,28 +660,22 @@ def card_roots(blocks, tags, names, parent, chars) -> list[int]:
             c = first[nm] = " " + parts[0] if parts else ""
         shape[i] = tags[i] + c
     keys = list(zip(parent, shape))
-    count: dict[tuple[int, str], int] = {}
-    get = count.get
-    for key in keys:
-        count[key] = get(key, 0) + 1
+    count = Counter(keys)
     rep = [count[key] for key in keys]
     best = [-1] * n  # the most repeated small ancestor-or-self, while ancestors are small
-    near = [-1] * n  # the nearest repeated ancestor-or-self
-    depth = [0] * n
+    near = [-1] * n  # the nearest repeated ancestor-or-self (the root, 0, is never one)
     for i in range(1, n):
         p = parent[i]
-        depth[i] = depth[p] + 1
         r = rep[i]
         if r >= CARD_REPEATS:
             near[i] = i
             if chars[i] <= CARD_MAX_CHARS:
-                up = best[p] if p > 0 else -1
+                up = best[p]
                 best[i] = i if up < 0 or r >= rep[up] else up
         else:
-            if p > 0:
-                near[i] = near[p]
-                if chars[i] <= CARD_MAX_CHARS:
-                    best[i] = best[p]
+            near[i] = near[p]
+            if chars[i] <= CARD_MAX_CHARS:
+                best[i] = best[p]
     out = []
     for b in blocks:
         o = b[3]
@@ -691,8 +685,12 @@ def card_roots(blocks, tags, names, parent, chars) -> list[int]:
         c = best[o]
         if c < 0:
             c = near[o]
-            if c >= 0 and depth[o] - depth[c] >= CARD_NEAR_LEVELS:
-                c = -1
+            if c >= 0:  # o itself or an ancestor: at most CARD_NEAR_LEVELS - 1 levels up
+                a, up = o, 0
+                while a != c and up < CARD_NEAR_LEVELS:
+                    a, up = parent[a], up + 1
+                if up >= CARD_NEAR_LEVELS:
+                    c = -1
         out.append(c)
     return out
 
