@@ -24,7 +24,6 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-
 # Every literal some token test below needs in a token to match it (filled by :func:`_words`, and by
 # hand for the few words written out in a pattern).
 _KEYWORDS: set[str] = set()
