@@ -313,12 +313,17 @@ def table_rows(blocks: list[tuple], tags: list[str], parent: list[int]) -> list[
 def build_page_tree(root, max_depth: int, max_images: int) -> PageTree:
     """Walk ``root`` (after :func:`remove_junk`) once into a :class:`PageTree`."""
     class_of = {}
+    last = 0
     for node in root.css(_NAMED_CSS):
+        mid = node.mem_id
+        if mid == last:  # an element with a class and an id is reported once per selector, adjacently
+            continue
+        last = mid
         a = node.attributes
         cls = a.get("class") or ""
         if a.get("itemprop") == "comment":  # schema.org's reader comment: named as one (flags, thread view)
             cls += " comment"
-        class_of[node.mem_id] = f"{cls}\t{a.get('id') or ''}"
+        class_of[mid] = f"{cls}\t{a.get('id') or ''}"
     tags: list[str] = []
     parent: list[int] = []
     depth: list[int] = []

@@ -12,10 +12,13 @@ tree builder quadratic (measured here, one core; issue 14):
 * deep nesting: handled before this scan by :func:`mmcorpus.extract.document.estimated_depth`.
 
 The scan finds start tags with a quote-aware regex (a quoted value may hold ``>`` or ``<``, as it
-may for the parser) and counts attributes only in tags long enough to hold more than the limit
-(an attribute takes at least two units: a name, then a separator or a value), skipping comments
-and the content of raw-text elements (``<script>``, ``<style>``, ...) as the tokenizer does. It
-runs at ~250 MB/s, 12-18% of extraction CPU on real pages (docs/benchmarks.md, "Hostile input").
+may for the parser) and counts attributes only in tags that may hold more than the limit, skipping
+comments and the content of raw-text elements (``<script>``, ``<style>``, ...) as the tokenizer
+does. A tag is skipped when it reads as at most ``limit`` attributes after its name, each a name
+with an optional ``=`` and value; any other shape stops the scan at the tag, whose attributes are
+then counted exactly. The tag name runs to whitespace, ``/`` or ``>`` as in the tokenizer, so a
+quote in it opens no value (``<a="x a1 a2 ...">`` has attributes ``a1``, ``a2``...). It runs
+at ~250 MB/s, about 12% of extraction CPU on real pages (docs/benchmarks.md, "Hostile input").
 What it guarantees, with the defaults, for any page up to ``extract.max_html_bytes`` (5 MB): at
 most 256 distinct attribute names per element (a whole page of such elements: scan + parse ~1 s)
 and a sum over selects of options^2 of at most 5,000^2 (< 0.2 s). Pages beyond are dropped as
@@ -34,23 +37,28 @@ from mmcorpus.config import ExtractConfig
 _VALUE = rb"=\s*+(?:\"[^\"]*+\"|'[^']*+'|[^\s>]*+)"
 _TAG_BODY = rb"(?:[\s/]++|[^\s/>=]++|" + _VALUE + rb")*+"
 # The same, one unit at a time (a run of name or separator characters, or a whole value): an
-# attribute takes at least two units (its name, then a separator or a value), so a tag of at most
-# 2 * limit units cannot hold more than ``limit`` attributes.
+# attribute takes at least two units (its name, then a separator or a value), so a raw-text start
+# tag of at most 2 * limit units cannot hold more than ``limit`` attributes.
 _UNIT = rb"(?:[^\s/>=]++|[\s/]++|" + _VALUE + rb")"
+# One attribute of a start tag: separators, a name, and optionally "=" and a value. A start tag that
+# matches its name then at most ``limit`` of these holds at most ``limit`` attributes; one regex
+# repetition per attribute, where counting units took three (name, separator, value).
+_ATTR = rb"(?:[\s/]*+[^\s/>=]++(?:\s*+" + _VALUE + rb")?)"
 _RAW = rb"script|style|textarea|title|xmp|iframe|noembed|noframes"
 
 
 def _token_re(limit: int) -> re.Pattern[bytes]:
     """One ``search`` runs in C over everything that cannot be quadratic (text, comments, end tags,
-    raw-text elements with their content, start tags of at most ``2 * limit`` units) and stops at
+    raw-text elements with their content, start tags of at most ``limit`` attributes) and stops at
     the next start tag that can: a long one, or an ``<html>``/``<body>`` (their attributes merge).
     Every position is either skipped or starts that token, so a search never fails midway (which
     would make the regex engine restart at the next byte, quadratic in its turn). Raw-text
     elements are spelled out one by one: a backreference there trips a bug in ``re``."""
     k = 2 * limit
     skip = (
-        rb"(?:[^<]++"  # the common cases first: text, short ordinary start tags, end tags
-        rb"|<(?!(?:html|body|" + _RAW + rb")(?=[\s/>]))[a-z]" + _UNIT + rb"{0,%d}+(?:>|\Z)" % k
+        rb"(?:[^<]++"  # the common cases first: text, end tags without a value, short ordinary start tags
+        rb"|</[a-z][^>=]*+>"
+        rb"|<(?!(?:html|body|" + _RAW + rb")(?=[\s/>]))[a-z][^\s/>]*+" + _ATTR + rb"{0,%d}+[\s/]*+(?:>|\Z)" % limit
         + rb"|</[a-z]" + _TAG_BODY + rb">?"
         + b"".join(rb"|<%s(?=[\s/>])" % name + _UNIT + rb"{0,%d}+>(?:[^<]++|<(?!/%s(?=[\s/>])))*+" % (k, name)
                    for name in _RAW.split(b"|"))

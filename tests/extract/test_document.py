@@ -286,3 +286,28 @@ def test_min_block_chars_drops_short_blocks():
     art = f"<p>{PARA}</p><ul><li>200 g flour</li><li>2 eggs</li><li>1 pinch salt</li></ul><p>{PARA}</p>"
     doc, _ = extract_document(rec(page(art)), cfg(min_block_chars=10))
     assert "2 eggs" not in doc.text_blocks and "200 g flour" in doc.text_blocks
+
+
+def test_caption_index_answers_as_a_css_query_on_each_element():
+    from selectolax.lexbor import LexborHTMLParser
+
+    from mmcorpus.extract.document import _CAPTION_CSS, CaptionIndex
+
+    html = ("<div class='gallery'><div class='wp-caption' id='a'><img src='/1.jpg'><p class='wp-caption-text'>One</p>"
+            "</div><div id='b'><span class='photo-credit'>Credit B</span><img src='/2.jpg'>"
+            "<p class='Caption'>Two</p></div><div id='c'><div><img src='/3.jpg'></div></div>"
+            "<figure><img src='/4.jpg'><figcaption class='bildunterschrift'>Vier</figcaption></figure></div>")
+    body = LexborHTMLParser(html).body
+    index = CaptionIndex(body)
+    for node in body.traverse():
+        want = node.css_first(_CAPTION_CSS)
+        got = index.first_in(node)
+        assert (got.mem_id if got is not None else None) == (want.mem_id if want is not None else None), node.html
+
+
+def test_image_caption_from_a_caption_class_beside_it():
+    art = (f"<p>{PARA}</p><div class='wp-caption'><img src='/a.jpg' width='600' height='400'>"
+           f"<p class='wp-caption-text'>The harbour at dawn</p></div><div><div><img src='/b.jpg' width='600' "
+           f"height='400'></div><span class='credit'>Photo: Jane Doe</span></div><p>{PARA}</p>")
+    doc, _ = extract_document(rec(f"<html><body><article>{art}</article></body></html>"), cfg())
+    assert [i.caption for i in doc.image_refs] == ["The harbour at dawn", "Photo: Jane Doe"]

@@ -36,6 +36,8 @@ BOMBS = {
     "slash_separated": page(b"<div " + b"/".join(b"a%d" % i for i in range(100_000)) + b">x</div>"),
     "no_separators": page(b"<div " + b"".join(b'a%d="" ' % i for i in range(100_000)) + b">x</div>"),
     "merged_body_tags": page(b"".join(b"<body a%d=x b%d=x c%d=x d%d=x e%d=x>" % ((i,) * 5) for i in range(4_000))),
+    # a quote in the tag name opens no value: the parser reads a1, a2... as attributes
+    "quote_in_tag_name": page(b'<div="x ' + b" ".join(b"a%d" % i for i in range(100_000)) + b'">x</div>'),
     "hidden_after_fake_comment": page(b'<p title="<!--">x</p><div ' + b" ".join(b"a%d" % i for i in range(50_000))
                                       + b"></div><!-- -->"),
 }
@@ -81,6 +83,8 @@ def test_counting_rules():
     assert max_attributes(b"<div " + b" a" * 300 + b">", 256) == 1  # repeated names are cheap for the parser
     assert max_attributes(b"<script>" + b"<x " + b" ".join(b"a%d" % i for i in range(300)) + b"></script>", 256) == 0
     assert max_attributes(b"<html a=1><html b=2><body c=3><body d=4 e=5>", 1) == 3
+    assert max_attributes(b'<div="x ' + b" ".join(b"a%d" % i for i in range(300)) + b'">', 256) == 300
+    assert max_attributes(b"<div " + b" ".join(b"a%d" % i for i in range(256)) + b"></div>", 256) == 0
     assert select_option_work(b"<select><option>a<option>b</select><select><option>c") == 4 + 1
     assert select_option_work(b"<datalist><option>a</datalist>") == 0
 
