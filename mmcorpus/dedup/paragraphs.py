@@ -79,9 +79,11 @@ def strip_paragraphs(doc: Document, repeated: set[str]) -> tuple[Document, int]:
     return _with_slots(doc, keep_idx), removed
 
 
-def _with_slots(doc: Document, keep_idx: list[int]) -> Document:
-    """A copy of ``doc`` with only the slots ``keep_idx`` (texts and images stay parallel lists)."""
-    return dataclasses.replace(doc, texts=[doc.texts[i] for i in keep_idx],
+def _with_slots(doc: Document, keep_idx: list[int], texts: list[str | None] | None = None) -> Document:
+    """A copy of ``doc`` with only the slots ``keep_idx`` (texts and images stay parallel lists),
+    their texts taken from ``texts`` where given (one per slot of ``doc``)."""
+    texts = doc.texts if texts is None else texts
+    return dataclasses.replace(doc, texts=[texts[i] for i in keep_idx],
                                images=[doc.images[i] for i in keep_idx],
                                metadata=dict(doc.metadata))
 
@@ -186,5 +188,4 @@ def strip_repeated_lines(doc: Document, min_chars: int) -> tuple[Document, int]:
     if not removed:
         return doc, 0
     keep_idx = [i for i, (old, new) in enumerate(zip(doc.texts, texts)) if old is None or new is not None]
-    return dataclasses.replace(doc, texts=[texts[i] for i in keep_idx], images=[doc.images[i] for i in keep_idx],
-                               metadata=dict(doc.metadata)), removed
+    return _with_slots(doc, keep_idx, texts), removed
