@@ -105,7 +105,6 @@ _NO_CACHE = frozenset(
     n.tag_id for n in LexborHTMLParser("<svg>" + "".join(f"<{t}></{t}>" for t in _SVG_CAMEL) + "</svg>").css("svg *")
 )
 _KIND: dict[int, tuple[str, int]] = {}
-_HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
 
 
 def _heading_control(attrs: dict, name: str | None) -> bool:
