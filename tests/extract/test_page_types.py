@@ -340,6 +340,17 @@ def test_linked_items_inside_the_article_are_kept():
         assert f"Lecture notes {i} on tensor methods" in text
 
 
+def test_linked_terms_of_a_definition_list_inside_the_article_are_kept():
+    # an API reference: each property's linked name (a <dt>) above its description (a <dd>)
+    terms = "".join(f"<dt><a href='/api/prop{i}'><code>Socket.prop{i}</code></a> Read only</dt>"
+                    f"<dd><p>{prose(f'property {i}', 1)}</p></dd>" for i in range(4))
+    body = (f"<article><h1>Socket</h1>{paragraphs('the socket', 2)}<dl>{terms}</dl>"
+            f"{paragraphs('an example', 2)}</article>")
+    text = extract(body)
+    for i in range(4):
+        assert f"Socket.prop{i} Read only" in text
+
+
 def test_wholly_linked_list_inside_the_article_stays_out():
     # a related-stories list with no heading, mid-article: each item is nothing but its link
     related = "".join(f"<li><a href='/s{i}'>Another story number {i} to read</a></li>" for i in range(6))
