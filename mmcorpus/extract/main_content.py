@@ -48,10 +48,10 @@ from collections import Counter
 
 from mmcorpus.extract.block_labels import BAD, CAPTION, GOOD, LOW, MAX_SHORT_LINK_DENSITY, NEAR, SHORT
 from mmcorpus.extract.class_rules import class_info, class_weight
+from mmcorpus.extract.page_tree import HEADINGS
 from mmcorpus.extract.word_lists import END_HEADINGS, SECTION_HEADINGS
 
 RETRY_CHARS = 500
-HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
 LIST_ITEMS = frozenset(["li", "dd", "dt"])
 _LEVEL = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 TAG_PRIOR = {"div": 5, "article": 10, "main": 10, "section": 2, "pre": 3, "td": 3, "blockquote": 3,
@@ -73,7 +73,7 @@ def main_content(tree, text_labels: list[int], flags, front_page: bool = False) 
     blocks, tags, parent, end = tree.blocks, tree.tags, tree.parent, tree.end
     labels = region_labels(text_labels, blocks, flags)
     listing_labels(labels, text_labels, blocks, tags)
-    sections = furniture_sections(labels, blocks, tags, parent, end)
+    furniture = furniture_sections(labels, blocks, tags, parent, end)
     labels = smooth_labels(labels, blocks, tags)
     top, chosen = readability_core(tags, tree.names, parent, end, tree.chars, tree.links, blocks, labels)
     good, bad = subtree_text(labels, blocks, parent)
@@ -87,11 +87,11 @@ def main_content(tree, text_labels: list[int], flags, front_page: bool = False) 
         inside[r:end[r] + 1] = b"\x01" * (end[r] + 1 - r)
     keep = keep_blocks(labels, blocks, tags, parent, inside)
     if wide is region:
-        keep_linked_items(keep, labels, text_labels, blocks, tags, flags, inside, sections)
+        keep_linked_items(keep, labels, text_labels, blocks, tags, flags, inside, furniture)
     card_chars = 0
     if flags is not tree.thread_flags:  # a thread's posts are cards whose linked lines are headers
         card_chars = keep_card_links(keep, text_labels, blocks, tags, tree.names, parent, tree.chars, flags,
-                                     inside, sections)
+                                     inside, furniture)
     if wide is not region:
         inside = _images_in_widened(tree, region, keep, inside)
     for r in figure_gaps(region, tree.images, parent, end, bad):  # their images, not their text
@@ -319,10 +319,10 @@ def smooth_labels(labels: list[int], blocks, tags) -> list[int]:
     return out
 
 
-def furniture_sections(labels: list[int], blocks, tags, parent, end) -> list[tuple[int, int]]:
+def furniture_sections(labels: list[int], blocks, tags, parent, end) -> bytearray:
     """A heading that opens page furniture ("Related articles", "Comments", "Share this", "Tags")
-    makes itself and the section it opens BAD, in place; returns the block ranges ``(start, stop)``
-    so marked. The section ends at the next heading of
+    makes itself and the section it opens BAD, in place; returns per block 1 where it was so marked
+    (the rules that later keep linked lines leave those out). The section ends at the next heading of
     the same or a higher level, or where the heading's container ends; comment and related
     sections run to the container's end whatever headings they hold.
 
@@ -335,7 +335,7 @@ def furniture_sections(labels: list[int], blocks, tags, parent, end) -> list[tup
     page type worse.
     """
     nb = len(blocks)
-    marked = []
+    marked = bytearray(nb)
     i = 0
     while i < nb:
         _pos, text, _link, owner, el = blocks[i]
@@ -360,7 +360,7 @@ def furniture_sections(labels: list[int], blocks, tags, parent, end) -> list[tup
                     break
             labels[j] = BAD
             j += 1
-        marked.append((i, j))
+        marked[i:j] = b"\x01" * (j - i)
         i = j
     return marked
 
@@ -571,7 +571,7 @@ LINKED_SENTENCES_MIN = 3  # ...and where the article holds this many, its cross-
 
 
 def keep_linked_items(keep: list[bool], labels: list[int], base: list[int], blocks, tags, flags,
-                      inside: bytearray, sections: list[tuple[int, int]]) -> None:
+                      inside: bytearray, furniture: bytearray) -> None:
     """Keep, in place, the linked list items and table rows *inside* the article: between the
     region's first and last prose block, an item or row that only its own link density made BAD
     (not flagged by class/id, not in a furniture section) and that has text of its own besides
@@ -608,9 +608,6 @@ def keep_linked_items(keep: list[bool], labels: list[int], base: list[int], bloc
     if len(goods) < 2:
         return
     first, last = goods[0], goods[-1]
-    furniture = bytearray(len(blocks))
-    for lo, hi in sections:
-        furniture[lo:hi] = b"\x01" * (hi - lo)
     linked, sentences = [], []
     for i in range(first + 1, last):
         b = blocks[i]
@@ -698,7 +695,7 @@ def card_roots(blocks, tags, names, parent, chars) -> list[int]:
 
 
 def keep_card_links(keep: list[bool], base: list[int], blocks, tags, names, parent, chars, flags,
-                    inside: bytearray, sections: list[tuple[int, int]]) -> int:
+                    inside: bytearray, furniture: bytearray) -> int:
     """On a page of cards, keep, in place, the linked lines of each card that has output text;
     returns the characters so kept.
 
@@ -724,9 +721,6 @@ def keep_card_links(keep: list[bool], base: list[int], blocks, tags, names, pare
     -> 0.645, all 0.850 -> 0.853, the other types level or better on each half of the pages split
     by id parity.
     """
-    furniture = bytearray(len(blocks))
-    for lo, hi in sections:
-        furniture[lo:hi] = b"\x01" * (hi - lo)
     linked = [not keep[i] and base[i] == BAD and inside[b[4]] and not flags[b[4]] and not furniture[i]
               and b[2] > MAX_SHORT_LINK_DENSITY * len(b[1]) for i, b in enumerate(blocks)]
     if not any(linked):

@@ -61,11 +61,7 @@ HIDDEN_MAX_SHARE = 0.5
 # Elements holding the article besides <article> and <main> (Readability never flags their ancestors).
 PROTECT_ATTR_CSS = "[itemprop=articleBody],[role=main]"
 CAPTION_MAX_CHARS = 400  # a caption-classed element holding more text than this is not a caption
-# A caption is a sentence or a credit under a picture; a ``figcaption`` (or caption-classed element)
-# holding a heading is the body of a card or a section laid out as a figure: a product grid written
-# as ``figure > img + figcaption > h3 + price``. WCXB: collections 0.645 -> 0.661 (two product grids
-# of a shop, 0.08 -> 0.80 and 0.09 -> 0.84), products +0.0007, the other types level.
-_HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
+HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
 # Never flagged by their class: the page itself, the article, links and images.
 CLASS_EXEMPT = frozenset(["body", "html", "article", "main", "a", "img", "figure", "picture"])
 BR = "\x00"  # stands for <br> inside a block's raw text (the parser never leaves a NUL in text)
@@ -396,7 +392,7 @@ def build_page_tree(root, max_depth: int, max_images: int) -> PageTree:
                         buf, buf_link = [], 0
                     buf_blk = -1
                 block_of.append(b)
-                if kind & _LINK and tags[b] in _HEADINGS and _heading_control(node.attributes, names.get(b)):
+                if kind & _LINK and tags[b] in HEADINGS and _heading_control(node.attributes, names.get(b)):
                     kind = 0  # the heading's own text, not a link to elsewhere
                 in_link.append(lnk or bool(kind & _LINK))
                 if kind & _IMG:
@@ -471,8 +467,13 @@ def _flags(root, tags, parent, end, chars, names, special, index) -> tuple[bytea
                     thread_flags[r:end[r] + 1] = b"\x01" * (end[r] + 1 - r)
     caption_flags = bytearray(n)
     for r in captions:
-        if any(t in _HEADINGS for t in tags[r + 1:end[r] + 1]):
-            continue  # a card's or a section's body, not a caption
+        # A caption is a sentence or a credit under a picture; a ``figcaption`` (or caption-classed
+        # element) holding a heading is the body of a card or a section laid out as a figure: a
+        # product grid written as ``figure > img + figcaption > h3 + price``. WCXB: collections
+        # 0.645 -> 0.661 (two product grids of a shop, 0.08 -> 0.80 and 0.09 -> 0.84), products
+        # +0.0007, the other types level.
+        if any(t in HEADINGS for t in tags[r + 1:end[r] + 1]):
+            continue
         caption_flags[r:end[r] + 1] = b"\x02" * (end[r] + 1 - r)
         flags[r:end[r] + 1] = b"\x02" * (end[r] + 1 - r)
         if thread_flags is not None:

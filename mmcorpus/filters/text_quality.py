@@ -289,18 +289,14 @@ def _top_ngram(p: ParsedText, n: int, within_lines: bool = False) -> tuple[float
     return top * int((csum[first + n] - csum[first]).max()) / total, top
 
 
-def _dup_ngram_char_ratio(p: ParsedText, n: int, min_count: int = 2, mask: np.ndarray | None = None,
-                          within_lines: bool = False) -> float:
-    """The repeated n-gram ratio of ``p``'s words, or of the words where ``mask`` is True; with
-    ``within_lines``, of the n-grams that do not cross a line break."""
-    ids, lens = (p.word_ids, p.word_lengths) if mask is None else (p.word_ids[mask], p.word_lengths[mask])
+def _dup_ngram_char_ratio(p: ParsedText, n: int, min_count: int = 2, within_lines: bool = False) -> float:
+    """The repeated n-gram ratio of ``p``'s words (a :meth:`ParsedText.subset` for some of them);
+    with ``within_lines``, of the n-grams that do not cross a line break."""
+    lens = p.word_lengths
     total = int(lens.sum())
     if len(lens) < n or total == 0:
         return 0.0
-    line_ids = p.line_ids if within_lines else None
-    if line_ids is not None and mask is not None:
-        line_ids = line_ids[mask]
-    keys, pos = _line_ngrams(ids, n, line_ids)
+    keys, pos = _line_ngrams(p.word_ids, n, p.line_ids if within_lines else None)
     if len(keys) == 0:
         return 0.0
     order, starts, counts = _ngram_groups(keys)
@@ -571,11 +567,12 @@ def check_ngrams(p: ParsedText, cfg: TextFilterConfig) -> str | None:
             _dup_ngram_char_ratio(p, n, cfg.dup_ngram_min_count) > limit
         ):
             return f"gopher_dup_{n}gram"
+    d = p if mask is None else p.subset(mask)  # the words judged: prose lines, labels left out
     prev: float | None = None  # dup ratio is non-increasing in n: skip n when prev already passes
     for n, limit in dup_limits:
         if prev is not None and prev <= limit:
             continue
-        prev = _dup_ngram_char_ratio(p, n, cfg.dup_ngram_min_count, mask, within)
+        prev = _dup_ngram_char_ratio(d, n, cfg.dup_ngram_min_count, within)
         if prev > limit:
             return f"gopher_dup_{n}gram"
     return None
