@@ -59,7 +59,7 @@ UNLIKELY = re.compile(
         "navbar|footer|masthead|popup|modal|promo|pagination|pager|"
         "skip|byline|rss|login|signup|remark|replies|shoutbox|skyscraper|tags|postmeta|post-meta|"
         "entry-meta|author|ad|ads|disclaimer|disclosure|subscription|donate|donation|spenden|buybox|"
-        "paywall|postmetadata|metadata|kicker|toc|rating|ratings|teaser-list|reviews|yotpo"
+        "paywall|postmetadata|metadata|kicker|toc|rating|ratings|teaser-list|reviews|yotpo|navheader|navfooter"
     ) + r"|advert\w*|sponsor\w*)(?:$|[\s_\-])",
 )
 OK_MAYBE = re.compile(_words("article|body|column|content|main|shadow|story|entry|postbody|post-body|text|blog"))

@@ -30,7 +30,8 @@ widened to the ancestor holding most of it (:func:`widen_region`, after step 4; 
 taken only near kept text (:func:`_images_in_widened`); linked list items and table rows with text
 of their own, inside the article's span, are kept, and wholly linked ones and linked headings where
 the span holds many (:func:`keep_linked_items`, after step 5), and so are the linked lines of
-repeated cards that have output text on a page of cards (:func:`keep_card_links`, after step 5); an
+repeated cards that have output text on a page of cards (:func:`keep_card_links`, after step 5); a table of
+contents that is a chapter page's content is kept (:func:`keep_lone_toc`, after step 5); an
 element whose name says both furniture and content is content where it holds most of the prose
 (:func:`unflag_prose_holder`, chosen by the caller).
 
@@ -92,6 +93,7 @@ def main_content(tree, text_labels: list[int], flags, front_page: bool = False) 
     if flags is not tree.thread_flags:  # a thread's posts are cards whose linked lines are headers
         card_chars = keep_card_links(keep, text_labels, blocks, tags, tree.names, parent, tree.chars, flags,
                                      inside, furniture)
+    keep_lone_toc(keep, labels, text_labels, blocks, tree.names, end, flags, inside)
     if wide is not region:
         inside = _images_in_widened(tree, region, keep, inside)
     for r in figure_gaps(region, tree.images, parent, end, bad):  # their images, not their text
@@ -629,6 +631,44 @@ def keep_linked_items(keep: list[bool], labels: list[int], base: list[int], bloc
         repeats = Counter(blocks[i][1] for i in linked)
         for i in linked:
             if repeats[blocks[i][1]] <= LINKED_REPEAT_MAX:
+                keep[i] = True
+
+
+LONE_TOC_PROSE = 1000  # a region keeping less prose than this is a chapter or index page...
+LONE_TOC_ENTRIES = 3  # ...whose table of contents (this many lines or more) is its content
+_TOC = re.compile(r"(?:^|[\s_\-])toc(?:$|[\s_\-])", re.IGNORECASE)
+
+
+def keep_lone_toc(keep: list[bool], labels: list[int], base: list[int], blocks, names, end, flags,
+                  inside: bytearray) -> None:
+    """On a chapter or index page, keep, in place, the table of contents that is the region's content.
+
+    Class rules flag an element named ``toc`` as furniture: beside an article or a documentation
+    page's sections, a table of contents repeats the headings that follow it, and WCXB's ground
+    truth leaves it out. A manual's chapter page (PostgreSQL's "Chapter 11. Indexes", a Sphinx or
+    DocBook index page) is instead its table of contents and an introductory paragraph; the ground
+    truth keeps the contents there. So where the region keeps less than ``LONE_TOC_PROSE`` of
+    prose, a ``toc`` element inside it with ``LONE_TOC_ENTRIES`` lines or more and no prose of its
+    own (no block labelled GOOD by its text, ``base``: a list of entries, not a page section some
+    theme named ``toc-para``) is output whole.
+    On WCXB's dev pages only such a chapter page changes (PostgreSQL's, word F1 0.51 -> 0.74;
+    documentation 0.928 -> 0.931): every other page with a ``toc`` element in its region keeps
+    over 3,000 characters of prose beside it, or has prose inside it (two articles whose theme
+    names the body's paragraphs ``toc-para``; Readability's retry recovers them).
+    """
+    prose = 0
+    for k, lab, b in zip(keep, labels, blocks):
+        if k and lab >= NEAR:
+            prose += len(b[1])
+            if prose >= LONE_TOC_PROSE:
+                return
+    for ei, nm in names.items():
+        if flags[ei] != 1 or not inside[ei] or "toc" not in nm.lower() or not _TOC.search(nm):
+            continue
+        lo, hi = ei, end[ei]
+        ids = [i for i, b in enumerate(blocks) if lo <= b[4] <= hi]
+        if len(ids) >= LONE_TOC_ENTRIES and all(base[i] != GOOD for i in ids):
+            for i in ids:
                 keep[i] = True
 
 

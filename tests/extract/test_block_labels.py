@@ -77,6 +77,7 @@ def test_text_labels_for_languages_outside_the_word_lists():
     ("entry-content\t", False), ("sidebar-and-content-body\t", False), ("entry-content no-share\t", False),
     ("elementor-widget-container\t", False), ("widget Blog\tBlog1", False), ("related-posts\t", True),
     ("article-header\t", False), ("ez-toc-v2_0_17 counter-hierarchy\t", True),
+    ("navheader\t", True), ("navfooter\t", True),  # DocBook XSL's previous/up/next bars
 ])
 def test_class_rules_unlikely(name, unlikely):
     assert class_info(name).unlikely is unlikely

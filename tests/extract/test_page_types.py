@@ -460,3 +460,20 @@ def test_card_roots_picks_the_repeated_tile_not_the_rows_inside_it():
     by_text = {b[1]: c for b, c in zip(t.blocks, cards)}
     assert t.tags[by_text["Name 0"]] == "li" and by_text["Name 0"] == by_text["$0.00"] != by_text["Name 1"]
     assert by_text["alone"] == -1
+
+
+def _toc(n: int) -> str:
+    return ("<div class='toc'><p>Table of Contents</p><dl>"
+            + "".join(f"<dt><a href='/c{i}'>11.{i}. Index topic {i}</a></dt>" for i in range(n)) + "</dl></div>")
+
+
+def test_a_chapter_page_whose_content_is_its_table_of_contents_keeps_it():
+    # a manual's chapter page: a title, the chapter's table of contents, one introductory paragraph
+    text = extract(f"<div id='docContent'><h2>Chapter 11. Indexes</h2>{_toc(8)}"
+                   f"<p>{prose('index chapter')}</p></div>")
+    assert "Table of Contents" in text and "11.7. Index topic 7" in text and "index chapter" in text
+
+
+def test_a_table_of_contents_beside_long_prose_stays_out():
+    text = extract(f"<article><h1>Guide</h1>{_toc(8)}{paragraphs('the long guide', 6)}</article>")
+    assert "the long guide 5" in text and "Index topic" not in text
