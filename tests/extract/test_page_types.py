@@ -477,3 +477,15 @@ def test_a_chapter_page_whose_content_is_its_table_of_contents_keeps_it():
 def test_a_table_of_contents_beside_long_prose_stays_out():
     text = extract(f"<article><h1>Guide</h1>{_toc(8)}{paragraphs('the long guide', 6)}</article>")
     assert "the long guide 5" in text and "Index topic" not in text
+
+
+def test_a_more_about_heading_over_prose_opens_the_pages_own_section():
+    # a manual's "More about ..." section is its text; the same heading over links is furniture
+    doc = (f"<main><h1>Working with forms</h1>{paragraphs('form basics', 3)}"
+           f"<h2>More about form classes</h2>{paragraphs('form classes', 2)}"
+           f"<h2>Templates</h2>{paragraphs('form templates', 2)}</main>")
+    assert "form classes 1" in extract(doc) and "form templates 1" in extract(doc)
+    links = "".join(f"<li><a href='/s{i}'>Another story about the harbour number {i}</a></li>" for i in range(4))
+    text = extract(f"<article><h1>Harbour</h1>{paragraphs('the harbour', 3)}"
+                   f"<h2>More about the harbour</h2><ul>{links}</ul></article>")
+    assert "the harbour 2" in text and "Another story" not in text
