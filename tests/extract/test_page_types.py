@@ -489,3 +489,13 @@ def test_a_more_about_heading_over_prose_opens_the_pages_own_section():
     text = extract(f"<article><h1>Harbour</h1>{paragraphs('the harbour', 3)}"
                    f"<h2>More about the harbour</h2><ul>{links}</ul></article>")
     assert "the harbour 2" in text and "Another story" not in text
+
+
+def test_a_list_entry_reading_like_a_furniture_heading_does_not_cut_the_list():
+    items = ["Tuning your server by Greg", "More on query performance by Craig", "Faster counting by Joe",
+             "Row count estimates by David"]
+    lst = "".join(f"<li><a href='/r{i}'>{t.rsplit(' by ', 1)[0]}</a> by {t.rsplit(' by ', 1)[1]}</li>"
+                  for i, t in enumerate(items))
+    text = extract(f"<main><h1>Performance</h1>{paragraphs('tuning advice', 2)}<h2>Reading</h2><ul>{lst}</ul>"
+                   f"{paragraphs('more tuning advice', 2)}</main>")
+    assert "Faster counting by Joe" in text and "Row count estimates by David" in text
