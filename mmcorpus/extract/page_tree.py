@@ -430,12 +430,33 @@ def build_page_tree(root, max_depth: int, max_images: int) -> PageTree:
         links[p] += links[i]
         if end[i] > end[p]:
             end[p] = end[i]
-    flags, caption_flags, thread_flags = _flags(root, tags, parent, end, chars, names, special, index)
+    flags, caption_flags, thread_flags = _flags(root, tags, parent, end, chars, names, special, index, blocks)
     return PageTree(tags, parent, end, chars, links, names, blocks, images, flags, caption_flags, thread_flags,
                     n_img, capped)
 
 
-def _flags(root, tags, parent, end, chars, names, special, index) -> tuple[bytearray, bytearray, bytearray | None]:
+def _slug(text: str) -> str:
+    return "-".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
+
+
+def _heading_anchor(ei: int, name: str, tags: list[str], end: list[int], blocks) -> bool:
+    """Whether an element's furniture name is only its id, and that id is the anchor of the heading
+    that opens it: a documentation section ``<section id="cookies"><h3>Cookies</h3>`` (docutils and
+    Sphinx name every section so), whose id names its topic, not a cookie banner. A class that names
+    furniture still flags it. WCXB dev: documentation +0.0005 (two pages), no page worse;
+    Readability's Mercurial guide 0.61 -> 0.94 word F1. Only elements so flagged are looked at."""
+    cls, _, ident = name.rpartition("\t")
+    h = ei + 1
+    if not ident or h > end[ei] or tags[h] not in HEADINGS or class_info(cls + "\t").unlikely:
+        return False
+    for b in blocks:
+        if b[3] == h:
+            return _slug(b[1]) == _slug(ident)
+    return False
+
+
+def _flags(root, tags, parent, end, chars, names, special, index,
+           blocks) -> tuple[bytearray, bytearray, bytearray | None]:
     n = len(tags)
     furniture = [ei for ei, kind in special if kind & _NOSCRIPT]
     captions = [ei for ei, kind in special if kind & _FIGCAPTION]
@@ -444,6 +465,8 @@ def _flags(root, tags, parent, end, chars, names, special, index) -> tuple[bytea
         info = class_info(nm)
         if (info.unlikely or info.caption) and tags[ei] not in CLASS_EXEMPT:
             if info.unlikely:
+                if _heading_anchor(ei, nm, tags, end, blocks):
+                    continue
                 furniture.append(ei)
                 if info.comment:
                     comments.add(ei)

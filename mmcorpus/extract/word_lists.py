@@ -107,7 +107,7 @@ SECTION_HEADINGS = re.compile(
 )
 # Furniture headings that name a further topic: a list of links to other pages under them is
 # furniture, prose under them is the page's own section (main_content.furniture_sections).
-TOPIC_HEADINGS = re.compile(r"(?:more (?:about|on)|related)\b", re.IGNORECASE)
+TOPIC_HEADINGS = re.compile(r"more (?:about|on)\b", re.IGNORECASE)
 # Headings in this set open a section that always ends the article (comments, related lists).
 END_HEADINGS = re.compile(
     r"^(?:related|you (?:may|might) also like|recommended|more (?:from|stories)|read next|"

@@ -499,3 +499,22 @@ def test_a_list_entry_reading_like_a_furniture_heading_does_not_cut_the_list():
     text = extract(f"<main><h1>Performance</h1>{paragraphs('tuning advice', 2)}<h2>Reading</h2><ul>{lst}</ul>"
                    f"{paragraphs('more tuning advice', 2)}</main>")
     assert "Faster counting by Joe" in text and "Row count estimates by David" in text
+
+
+def test_a_documentation_section_whose_id_is_its_headings_anchor_is_content():
+    # docutils/Sphinx name each section after its heading: id="cookies" is a topic, not a banner
+    body = (f"<main><h1>Quickstart</h1>{paragraphs('the quickstart', 2)}"
+            f"<section id='cookies'><h3>Cookies</h3><p>{prose('reading cookies')}</p></section>"
+            f"<section id='sessions'><h3>Sessions</h3><p>{prose('the session object')}</p></section></main>")
+    assert "reading cookies" in extract(body)
+    banner = (f"<main><h1>Quickstart</h1>{paragraphs('the quickstart', 2)}</main>"
+              f"<div id='cookies'><h3>We use cookies</h3><p>{prose('our cookie policy')}</p></div>")
+    assert "our cookie policy" not in extract(banner)
+
+
+def test_related_posts_with_prose_excerpts_stay_out():
+    teasers = "".join(f"<h3><a href='/p{i}'>Summer story {i}</a></h3><p>{prose(f'teaser excerpt {i}')}</p>"
+                      for i in range(3))
+    text = extract(f"<article><h1>Earrings</h1>{paragraphs('the earrings', 4)}"
+                   f"<h2>Related Posts</h2>{teasers}</article>")
+    assert "the earrings 3" in text and "teaser excerpt" not in text
