@@ -518,3 +518,12 @@ def test_related_posts_with_prose_excerpts_stay_out():
     text = extract(f"<article><h1>Earrings</h1>{paragraphs('the earrings', 4)}"
                    f"<h2>Related Posts</h2>{teasers}</article>")
     assert "the earrings 3" in text and "teaser excerpt" not in text
+
+
+def test_a_linked_definition_term_is_kept_with_its_description():
+    # an API reference's few linked member names, each with its description in a <dd>
+    dl = ("<dl><dt><a href='/close'>WebSocket.close()</a></dt><dd><p>Closes the connection.</p></dd>"
+          "<dt><a href='/send'>WebSocket.send()</a></dt><dd><p>Enqueues data to be transmitted.</p></dd></dl>")
+    text = extract(f"<main><h1>WebSocket</h1>{paragraphs('the socket', 2)}<h2>Instance methods</h2>{dl}"
+                   f"<h2>Examples</h2>{paragraphs('socket examples', 2)}</main>")
+    assert "WebSocket.close()" in text and "WebSocket.send()" in text
