@@ -349,12 +349,13 @@ def furniture_sections(labels: list[int], blocks, tags, parent, end) -> bytearra
     A heading element that names a further topic (``TOPIC_HEADINGS``: "More about Django Form
     classes", "More on fields") opens furniture only where its section is links and teasers: one
     holding ``TOPIC_SECTION_PROSE`` characters of prose (blocks labelled GOOD, which link-dense
-    lines are not) is the page's own section on that topic, as in a manual. "Related ..." is not
-    so judged: a related-posts list's teasers have prose excerpts (two of trafilatura's evaluation
-    pages), though WCXB's dev pages gained (documentation +0.0009 on a spec's "Related Products"
-    section, a paper's "Related" section). Reviews, comments, share and author boxes hold prose
-    too and stay furniture whatever they hold; with every furniture heading so judged, two WCXB
-    articles lost 0.2 and 0.7 (prose after "Share this" and "Newsletter").
+    lines are not) is the page's own section on that topic, as in a manual. A "Related ..."
+    section must also hold no link-dense line: a related-posts list's teasers have prose excerpts
+    under their linked titles (two of trafilatura's evaluation pages), a spec's "Related Products"
+    field group has none. Reviews, comments, share and author boxes hold prose too and stay
+    furniture whatever they hold; with every furniture heading so judged, two WCXB articles lost
+    0.2 and 0.7 (prose after "Share this" and "Newsletter"). WCXB documentation 0.9315 -> 0.9331
+    ("More about"), +0.0009 ("Related", one page), no page worse.
     """
     nb = len(blocks)
     marked = bytearray(nb)
@@ -377,7 +378,7 @@ def furniture_sections(labels: list[int], blocks, tags, parent, end) -> bytearra
             scope = owner  # a box holding its title text and its items: the section is the box
         stop = end[scope] if scope >= 0 else len(tags) - 1
         j = i + 1
-        prose = 0
+        prose = linked = 0
         while j < nb and blocks[j][4] <= stop:
             if not to_end:
                 t2 = tags[blocks[j][3]]
@@ -387,8 +388,11 @@ def furniture_sections(labels: list[int], blocks, tags, parent, end) -> bytearra
                     break
             if labels[j] == GOOD:
                 prose += len(blocks[j][1])
+            elif blocks[j][2] > MAX_SHORT_LINK_DENSITY * len(blocks[j][1]):
+                linked += 1
             j += 1
-        if level < 7 and prose >= TOPIC_SECTION_PROSE and TOPIC_HEADINGS.match(text):
+        topic = TOPIC_HEADINGS.match(text) if level < 7 and prose >= TOPIC_SECTION_PROSE else None
+        if topic and (topic.group(1) or not linked):
             i += 1  # the page's own section on a further topic, not a list of links
             continue
         for k in range(i, j):

@@ -106,8 +106,9 @@ SECTION_HEADINGS = re.compile(
     re.IGNORECASE,
 )
 # Furniture headings that name a further topic: a list of links to other pages under them is
-# furniture, prose under them is the page's own section (main_content.furniture_sections).
-TOPIC_HEADINGS = re.compile(r"more (?:about|on)\b", re.IGNORECASE)
+# furniture, prose under them is the page's own section (main_content.furniture_sections; group 1:
+# "More about/on", whose section may hold links; "Related" must hold none).
+TOPIC_HEADINGS = re.compile(r"(more (?:about|on)\b)|related\b", re.IGNORECASE)
 # Headings in this set open a section that always ends the article (comments, related lists).
 END_HEADINGS = re.compile(
     r"^(?:related|you (?:may|might) also like|recommended|more (?:from|stories)|read next|"

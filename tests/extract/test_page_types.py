@@ -527,3 +527,10 @@ def test_a_linked_definition_term_is_kept_with_its_description():
     text = extract(f"<main><h1>WebSocket</h1>{paragraphs('the socket', 2)}<h2>Instance methods</h2>{dl}"
                    f"<h2>Examples</h2>{paragraphs('socket examples', 2)}</main>")
     assert "WebSocket.close()" in text and "WebSocket.send()" in text
+
+
+def test_a_related_section_of_prose_without_links_is_the_pages_own():
+    text = extract(f"<main><h1>Product feed spec</h1>{paragraphs('the feed fields', 3)}"
+                   f"<h2>Related Products</h2><p>{prose('the related product identifiers', 3)}</p>"
+                   f"<h2>Geo Tagging</h2>{paragraphs('regional prices', 2)}</main>")
+    assert "the related product identifiers" in text and "regional prices 1" in text
