@@ -10,7 +10,8 @@
   only need to appear once.
 * ``SECTION_HEADINGS``: headings that open a block of page furniture (related articles,
   comments, share prompts, author boxes, newsletter boxes, tags). A heading matching one, and the
-  section it opens, are not main content.
+  section it opens, are not main content. ``TOPIC_HEADINGS``: those among them that name a further
+  topic ("More about ...", "Related ..."), whose section is the page's own where it holds prose.
 * ``BOILERPLATE_LINES``: whole short blocks that are page furniture on their own ("Share",
   "Read more", "Advertisement", "Comments (3)").
 * ``CREDIT_LINE``: photo credits and bylines kept out of the text ("Foto: dpa", "Image: Getty").
