@@ -140,8 +140,24 @@ class ParsedText:
         )
 
     @functools.cached_property
+    def not_alpha_words(self) -> list[str]:
+        """The words that are not letters alone (``str.isalpha``), in order: the alpha-word rule's."""
+        return list(itertools.filterfalse(str.isalpha, self.words))
+
+    @functools.cached_property
     def word_lengths(self) -> np.ndarray:
-        return np.array(list(map(len, self.words)), dtype=np.int64)
+        return np.fromiter(map(len, self.words), dtype=np.int64, count=len(self.words))
+
+    @functools.cached_property
+    def char_offsets(self) -> np.ndarray:
+        """Characters before each word and, last, in all words (the n-gram rules' lengths)."""
+        return np.concatenate(([0], np.cumsum(self.word_lengths)))
+
+    @functools.cached_property
+    def word_counts(self) -> np.ndarray:
+        """Per word, how often that word occurs among these words (the n-gram rules' bounds)."""
+        ids = self.word_ids.astype(np.intp)
+        return np.bincount(ids)[ids] if len(ids) else np.zeros(0, dtype=np.int64)
 
     @functools.cached_property
     def line_ids(self) -> np.ndarray | None:
@@ -215,21 +231,13 @@ class ParsedText:
 def duplicate_fractions(items: Sequence[str], min_chars: int = 0) -> tuple[float, float]:
     """(fraction of items that repeat an earlier item, fraction of their characters), over the
     items of at least ``min_chars`` characters."""
-    seen: set[str] = set()
-    n = dup_n = dup_chars = total_chars = 0
-    for it in items:
-        if len(it) < min_chars:
-            continue
-        n += 1
-        total_chars += len(it)
-        if it in seen:
-            dup_n += 1
-            dup_chars += len(it)
-        else:
-            seen.add(it)
-    if not n:
+    counted = [it for it in items if len(it) >= min_chars] if min_chars > 0 else list(items)
+    if not counted:
         return 0.0, 0.0
-    return dup_n / n, (dup_chars / total_chars if total_chars else 0.0)
+    first = dict.fromkeys(counted)  # each distinct item once: its first occurrence; the rest repeat it
+    total_chars = sum(map(len, counted))
+    dup_chars = total_chars - sum(map(len, first))
+    return (len(counted) - len(first)) / len(counted), (dup_chars / total_chars if total_chars else 0.0)
 
 
 def _ngram_groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -264,8 +272,26 @@ def _total_chars(p: ParsedText) -> int:
 
 def _max_window_chars(p: ParsedText, n: int) -> int:
     """The most characters in any n consecutive words (bounds any n-gram's length)."""
-    csum = np.concatenate(([0], np.cumsum(p.word_lengths)))
+    csum = p.char_offsets
     return int((csum[n:] - csum[:-n]).max()) if len(p.word_lengths) >= n else 0
+
+
+def _top_ngram_bound(p: ParsedText, n: int) -> float:
+    """An upper bound of the top n-gram character ratio (:func:`_top_ngram`, within lines or not),
+    in O(words) and without a sort: the most, over n-gram positions, of (the count of its least
+    frequent word) x (its characters), / characters in all words. No n-gram occurs more often than
+    any of its words, and every occurrence has the same characters. On WCXB's pages it stays under
+    the limits on all but a few texts, which alone need the sort."""
+    lens = p.word_lengths
+    total = int(lens.sum())
+    if len(lens) < n or total == 0:
+        return 0.0
+    counts = p.word_counts
+    least = counts[: len(counts) - n + 1]
+    for k in range(1, n):
+        least = np.minimum(least, counts[k : len(counts) - n + 1 + k])
+    csum = p.char_offsets
+    return int((least * (csum[n:] - csum[:-n])).max()) / total
 
 
 def _top_ngram(p: ParsedText, n: int, within_lines: bool = False) -> tuple[float, int]:
@@ -282,7 +308,7 @@ def _top_ngram(p: ParsedText, n: int, within_lines: bool = False) -> tuple[float
     top = int(counts.max())
     if top <= 1:
         return 0.0, top
-    csum = np.concatenate(([0], np.cumsum(lens)))
+    csum = p.char_offsets
     first = order[starts[counts == top]]  # ties: take the longest, so the result is order-independent
     if pos is not None:
         first = pos[first]
@@ -323,8 +349,7 @@ def _frequent_runs_char_ratio(p: ParsedText, n: int, min_count: int) -> float:
     total = int(lens.sum())
     if len(lens) < n or total == 0:
         return 0.0
-    ids = p.word_ids.astype(np.intp)
-    frequent = np.bincount(ids)[ids] >= min_count
+    frequent = p.word_counts >= min_count
     csum = np.concatenate(([0], np.cumsum(frequent)))
     starts = np.flatnonzero(csum[n:] - csum[:-n] == n)
     if len(starts) == 0:
@@ -381,13 +406,14 @@ def alpha_words_ratio(p: ParsedText) -> float:
     words = p.words
     if not words:
         return 0.0
-    not_alpha = len(words) - sum(map(str.isalpha, words))
-    if not_alpha == 0:
+    if not p.not_alpha_words:
         return 1.0
-    rest = [w for w in itertools.compress(words, map(operator.not_, map(str.isalpha, words)))
-            if w not in BULLETS and w.strip(CODE_SYNTAX)]
-    n = len(words) - (not_alpha - len(rest))
-    return 1.0 - len(_NO_ALNUM_WORD.findall(" ".join(rest))) / n if n else 0.0
+    # Bullets and code syntax are among the words without a letter or digit: find those once, then
+    # leave the bullets and code syntax out of both counts.
+    no_alnum = _NO_ALNUM_WORD.findall(" ".join(p.not_alpha_words))
+    excused = sum(1 for w in no_alnum if w in BULLETS or not w.strip(CODE_SYNTAX))
+    n = len(words) - excused
+    return 1.0 - (len(no_alnum) - excused) / n if n else 0.0
 
 
 # --- rules: each returns a reason or None --------------------------------------------------------
@@ -444,16 +470,16 @@ def check_lines(p: ParsedText, cfg: TextFilterConfig) -> str | None:
     if not p.lines:
         return None
     n = len(p.lines)
-    if sum(ln.startswith(BULLETS) for ln in p.lines) / n > cfg.max_bullet_lines_ratio:
+    if sum(map(operator.methodcaller("startswith", BULLETS), p.lines)) / n > cfg.max_bullet_lines_ratio:
         return "gopher_bullet_lines"
-    if sum(ln.endswith(("...", "…")) for ln in p.lines) / n > cfg.max_ellipsis_lines_ratio:
+    if sum(map(operator.methodcaller("endswith", ("...", "…")), p.lines)) / n > cfg.max_ellipsis_lines_ratio:
         return "gopher_ellipsis_lines"
     return None
 
 
 def check_alpha_words(p: ParsedText, cfg: TextFilterConfig) -> str | None:
     n = max(len(p.words), 1)
-    if sum(map(str.isalpha, p.words)) / n >= cfg.min_alpha_words_ratio:  # lower bound: cheap
+    if (len(p.words) - len(p.not_alpha_words)) / n >= cfg.min_alpha_words_ratio:  # lower bound: cheap
         return None
     if alpha_words_ratio(p) < cfg.min_alpha_words_ratio:
         return "gopher_alpha_words"
@@ -542,15 +568,15 @@ def check_ngrams(p: ParsedText, cfg: TextFilterConfig) -> str | None:
     if keep is not None and cfg.max_top_ngram_char_ratio:  # backstop over every word, labels included
         n = min(int(k) for k in cfg.max_top_ngram_char_ratio)
         limit = cfg.max_top_ngram_char_ratio_all_words
-        # bound without a sort: no n-gram is more frequent than the most frequent word
-        bound = int(np.bincount(p.word_ids.astype(np.intp)).max()) * _max_window_chars(p, n) / _total_chars(p)
-        if bound > limit and _top_ngram(p, n)[0] > limit:
+        if _top_ngram_bound(p, n) > limit and _top_ngram(p, n)[0] > limit:  # the sort only past the bound
             return f"gopher_top_{n}gram"
     top_limits = sorted((int(k), v) for k, v in cfg.max_top_ngram_char_ratio.items())
     max_freq: int | None = None  # count of the most frequent n-gram is non-increasing in n
     for n, limit in top_limits:
         if max_freq is not None and max_freq * _max_window_chars(t, n) / _total_chars(t) <= limit:
             continue  # upper bound already passes: skip the sort
+        if _top_ngram_bound(t, n) <= limit:
+            continue  # the same with each n-gram's least frequent word (max_freq stays a bound)
         ratio, max_freq = _top_ngram(t, n, within)
         if ratio > limit:
             return f"gopher_top_{n}gram"
@@ -568,9 +594,12 @@ def check_ngrams(p: ParsedText, cfg: TextFilterConfig) -> str | None:
         ):
             return f"gopher_dup_{n}gram"
     d = p if mask is None else p.subset(mask)  # the words judged: prose lines, labels left out
-    prev: float | None = None  # dup ratio is non-increasing in n: skip n when prev already passes
+    prev: float | None = None  # dup ratio (or a bound of it) is non-increasing in n: skip n when prev passes
     for n, limit in dup_limits:
         if prev is not None and prev <= limit:
+            continue
+        prev = _frequent_runs_char_ratio(d, n, cfg.dup_ngram_min_count)  # a bound: no sort when it passes
+        if prev <= limit:
             continue
         prev = _dup_ngram_char_ratio(d, n, cfg.dup_ngram_min_count, within)
         if prev > limit:
