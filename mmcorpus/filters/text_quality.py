@@ -231,13 +231,21 @@ class ParsedText:
 def duplicate_fractions(items: Sequence[str], min_chars: int = 0) -> tuple[float, float]:
     """(fraction of items that repeat an earlier item, fraction of their characters), over the
     items of at least ``min_chars`` characters."""
-    counted = [it for it in items if len(it) >= min_chars] if min_chars > 0 else list(items)
-    if not counted:
+    seen: set[str] = set()
+    n = dup_n = dup_chars = total_chars = 0
+    for it in items:
+        if len(it) < min_chars:
+            continue
+        n += 1
+        total_chars += len(it)
+        if it in seen:
+            dup_n += 1
+            dup_chars += len(it)
+        else:
+            seen.add(it)
+    if not n:
         return 0.0, 0.0
-    first = dict.fromkeys(counted)  # each distinct item once: its first occurrence; the rest repeat it
-    total_chars = sum(map(len, counted))
-    dup_chars = total_chars - sum(map(len, first))
-    return (len(counted) - len(first)) / len(counted), (dup_chars / total_chars if total_chars else 0.0)
+    return dup_n / n, (dup_chars / total_chars if total_chars else 0.0)
 
 
 def _ngram_groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -344,20 +352,20 @@ def _frequent_runs_char_ratio(p: ParsedText, n: int, min_count: int) -> float:
     """An upper bound of the repeated n-gram ratio, in O(words) and without a sort: characters of
     the words inside a run of ``n`` consecutive words that each occur at least ``min_count`` times
     / characters in all words. (A counted occurrence of an n-gram is its ``min_count``-th or later,
-    so each of its words occurs that often.)"""
+    so each of its words occurs that often.) The words inside such runs are those of the maximal
+    runs of frequent words that are ``n`` words long or longer."""
     lens = p.word_lengths
     total = int(lens.sum())
     if len(lens) < n or total == 0:
         return 0.0
-    frequent = p.word_counts >= min_count
-    csum = np.concatenate(([0], np.cumsum(frequent)))
-    starts = np.flatnonzero(csum[n:] - csum[:-n] == n)
-    if len(starts) == 0:
+    frequent = np.concatenate(([False], p.word_counts >= min_count, [False]))
+    edges = np.flatnonzero(frequent[1:] != frequent[:-1])  # each run's first word, then one past its last
+    first, end = edges[::2], edges[1::2]
+    long = end - first >= n
+    if not long.any():
         return 0.0
-    covered = np.zeros(len(lens), dtype=bool)
-    for k in range(n):
-        covered[starts + k] = True
-    return int(lens[covered].sum()) / total
+    offsets = p.char_offsets
+    return int((offsets[end[long]] - offsets[first[long]]).sum()) / total
 
 
 def top_ngram_char_ratio(words: Sequence[str], n: int) -> float:
@@ -470,9 +478,9 @@ def check_lines(p: ParsedText, cfg: TextFilterConfig) -> str | None:
     if not p.lines:
         return None
     n = len(p.lines)
-    if sum(map(operator.methodcaller("startswith", BULLETS), p.lines)) / n > cfg.max_bullet_lines_ratio:
+    if sum(ln.startswith(BULLETS) for ln in p.lines) / n > cfg.max_bullet_lines_ratio:
         return "gopher_bullet_lines"
-    if sum(map(operator.methodcaller("endswith", ("...", "…")), p.lines)) / n > cfg.max_ellipsis_lines_ratio:
+    if sum(ln.endswith(("...", "…")) for ln in p.lines) / n > cfg.max_ellipsis_lines_ratio:
         return "gopher_ellipsis_lines"
     return None
 

@@ -438,24 +438,6 @@ def test_templated_lines_without_sentences_meet_the_all_words_backstop():
 # --- the shortcuts taken for speed give the same results as the plain computations ---------------
 
 
-def _ref_duplicate_fractions(items, min_chars=0):
-    seen, n, dup_n, dup_chars, total = set(), 0, 0, 0, 0
-    for it in items:
-        if len(it) < min_chars:
-            continue
-        n, total = n + 1, total + len(it)
-        if it in seen:
-            dup_n, dup_chars = dup_n + 1, dup_chars + len(it)
-        seen.add(it)
-    return (0.0, 0.0) if not n else (dup_n / n, dup_chars / total if total else 0.0)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(["", "a", "bb", "ccc", "a long line of text"]), max_size=20), st.integers(0, 5))
-def test_duplicate_fractions_match_reference(items, min_chars):
-    assert duplicate_fractions(items, min_chars) == _ref_duplicate_fractions(items, min_chars)
-
-
 def _ref_alpha_words_ratio(words):
     if not words:
         return 0.0
@@ -497,3 +479,21 @@ def test_ngram_bounds_do_not_change_decisions(lines, gopher):
         mp.setattr(text_quality, "_top_ngram_bound", lambda p, n: float("inf"))
         mp.setattr(text_quality, "_frequent_runs_char_ratio", lambda p, n, m: float("inf"))
         assert check_ngrams(ParsedText.of(text), cfg) == fast
+
+
+def _ref_frequent_runs(words, n, min_count):
+    counts = Counter(words)
+    covered = set()
+    for i in range(len(words) - n + 1):
+        if all(counts[w] >= min_count for w in words[i : i + n]):
+            covered.update(range(i, i + n))
+    total = sum(map(len, words))
+    return sum(len(words[i]) for i in covered) / total if total and len(words) >= n else 0.0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "bb", "ccc", "dd", "e", "ff", "g"]), max_size=40), st.integers(2, 6),
+       st.integers(1, 4))
+def test_frequent_runs_bound_matches_reference(words, n, min_count):
+    got = _frequent_runs_char_ratio(ParsedText("", list(words), [], []), n, min_count)
+    assert got == _ref_frequent_runs(words, n, min_count)
