@@ -140,8 +140,24 @@ class ParsedText:
         )
 
     @functools.cached_property
+    def not_alpha_words(self) -> list[str]:
+        """The words that are not letters alone (``str.isalpha``), in order: the alpha-word rule's."""
+        return list(itertools.filterfalse(str.isalpha, self.words))
+
+    @functools.cached_property
     def word_lengths(self) -> np.ndarray:
-        return np.array(list(map(len, self.words)), dtype=np.int64)
+        return np.fromiter(map(len, self.words), dtype=np.int64, count=len(self.words))
+
+    @functools.cached_property
+    def char_offsets(self) -> np.ndarray:
+        """Characters before each word and, last, in all words (the n-gram rules' lengths)."""
+        return np.concatenate(([0], np.cumsum(self.word_lengths)))
+
+    @functools.cached_property
+    def word_counts(self) -> np.ndarray:
+        """Per word, how often that word occurs among these words (the n-gram rules' bounds)."""
+        ids = self.word_ids.astype(np.intp)
+        return np.bincount(ids)[ids] if len(ids) else np.zeros(0, dtype=np.int64)
 
     @functools.cached_property
     def line_ids(self) -> np.ndarray | None:
@@ -264,8 +280,26 @@ def _total_chars(p: ParsedText) -> int:
 
 def _max_window_chars(p: ParsedText, n: int) -> int:
     """The most characters in any n consecutive words (bounds any n-gram's length)."""
-    csum = np.concatenate(([0], np.cumsum(p.word_lengths)))
+    csum = p.char_offsets
     return int((csum[n:] - csum[:-n]).max()) if len(p.word_lengths) >= n else 0
+
+
+def _top_ngram_bound(p: ParsedText, n: int) -> float:
+    """An upper bound of the top n-gram character ratio (:func:`_top_ngram`, within lines or not),
+    in O(words) and without a sort: the most, over n-gram positions, of (the count of its least
+    frequent word) x (its characters), / characters in all words. No n-gram occurs more often than
+    any of its words, and every occurrence has the same characters. On WCXB's pages it stays under
+    the limits on all but a few texts, which alone need the sort."""
+    lens = p.word_lengths
+    total = int(lens.sum())
+    if len(lens) < n or total == 0:
+        return 0.0
+    counts = p.word_counts
+    least = counts[: len(counts) - n + 1]
+    for k in range(1, n):
+        least = np.minimum(least, counts[k : len(counts) - n + 1 + k])
+    csum = p.char_offsets
+    return int((least * (csum[n:] - csum[:-n])).max()) / total
 
 
 def _top_ngram(p: ParsedText, n: int, within_lines: bool = False) -> tuple[float, int]:
@@ -282,7 +316,7 @@ def _top_ngram(p: ParsedText, n: int, within_lines: bool = False) -> tuple[float
     top = int(counts.max())
     if top <= 1:
         return 0.0, top
-    csum = np.concatenate(([0], np.cumsum(lens)))
+    csum = p.char_offsets
     first = order[starts[counts == top]]  # ties: take the longest, so the result is order-independent
     if pos is not None:
         first = pos[first]
@@ -318,21 +352,20 @@ def _frequent_runs_char_ratio(p: ParsedText, n: int, min_count: int) -> float:
     """An upper bound of the repeated n-gram ratio, in O(words) and without a sort: characters of
     the words inside a run of ``n`` consecutive words that each occur at least ``min_count`` times
     / characters in all words. (A counted occurrence of an n-gram is its ``min_count``-th or later,
-    so each of its words occurs that often.)"""
+    so each of its words occurs that often.) The words inside such runs are those of the maximal
+    runs of frequent words that are ``n`` words long or longer."""
     lens = p.word_lengths
     total = int(lens.sum())
     if len(lens) < n or total == 0:
         return 0.0
-    ids = p.word_ids.astype(np.intp)
-    frequent = np.bincount(ids)[ids] >= min_count
-    csum = np.concatenate(([0], np.cumsum(frequent)))
-    starts = np.flatnonzero(csum[n:] - csum[:-n] == n)
-    if len(starts) == 0:
+    frequent = np.concatenate(([False], p.word_counts >= min_count, [False]))
+    edges = np.flatnonzero(frequent[1:] != frequent[:-1])  # each run's first word, then one past its last
+    first, end = edges[::2], edges[1::2]
+    long = end - first >= n
+    if not long.any():
         return 0.0
-    covered = np.zeros(len(lens), dtype=bool)
-    for k in range(n):
-        covered[starts + k] = True
-    return int(lens[covered].sum()) / total
+    offsets = p.char_offsets
+    return int((offsets[end[long]] - offsets[first[long]]).sum()) / total
 
 
 def top_ngram_char_ratio(words: Sequence[str], n: int) -> float:
@@ -381,13 +414,14 @@ def alpha_words_ratio(p: ParsedText) -> float:
     words = p.words
     if not words:
         return 0.0
-    not_alpha = len(words) - sum(map(str.isalpha, words))
-    if not_alpha == 0:
+    if not p.not_alpha_words:
         return 1.0
-    rest = [w for w in itertools.compress(words, map(operator.not_, map(str.isalpha, words)))
-            if w not in BULLETS and w.strip(CODE_SYNTAX)]
-    n = len(words) - (not_alpha - len(rest))
-    return 1.0 - len(_NO_ALNUM_WORD.findall(" ".join(rest))) / n if n else 0.0
+    # Bullets and code syntax are among the words without a letter or digit: find those once, then
+    # leave the bullets and code syntax out of both counts.
+    no_alnum = _NO_ALNUM_WORD.findall(" ".join(p.not_alpha_words))
+    excused = sum(1 for w in no_alnum if w in BULLETS or not w.strip(CODE_SYNTAX))
+    n = len(words) - excused
+    return 1.0 - (len(no_alnum) - excused) / n if n else 0.0
 
 
 # --- rules: each returns a reason or None --------------------------------------------------------
@@ -453,7 +487,7 @@ def check_lines(p: ParsedText, cfg: TextFilterConfig) -> str | None:
 
 def check_alpha_words(p: ParsedText, cfg: TextFilterConfig) -> str | None:
     n = max(len(p.words), 1)
-    if sum(map(str.isalpha, p.words)) / n >= cfg.min_alpha_words_ratio:  # lower bound: cheap
+    if (len(p.words) - len(p.not_alpha_words)) / n >= cfg.min_alpha_words_ratio:  # lower bound: cheap
         return None
     if alpha_words_ratio(p) < cfg.min_alpha_words_ratio:
         return "gopher_alpha_words"
@@ -542,15 +576,15 @@ def check_ngrams(p: ParsedText, cfg: TextFilterConfig) -> str | None:
     if keep is not None and cfg.max_top_ngram_char_ratio:  # backstop over every word, labels included
         n = min(int(k) for k in cfg.max_top_ngram_char_ratio)
         limit = cfg.max_top_ngram_char_ratio_all_words
-        # bound without a sort: no n-gram is more frequent than the most frequent word
-        bound = int(np.bincount(p.word_ids.astype(np.intp)).max()) * _max_window_chars(p, n) / _total_chars(p)
-        if bound > limit and _top_ngram(p, n)[0] > limit:
+        if _top_ngram_bound(p, n) > limit and _top_ngram(p, n)[0] > limit:  # the sort only past the bound
             return f"gopher_top_{n}gram"
     top_limits = sorted((int(k), v) for k, v in cfg.max_top_ngram_char_ratio.items())
     max_freq: int | None = None  # count of the most frequent n-gram is non-increasing in n
     for n, limit in top_limits:
         if max_freq is not None and max_freq * _max_window_chars(t, n) / _total_chars(t) <= limit:
             continue  # upper bound already passes: skip the sort
+        if _top_ngram_bound(t, n) <= limit:
+            continue  # the same with each n-gram's least frequent word (max_freq stays a bound)
         ratio, max_freq = _top_ngram(t, n, within)
         if ratio > limit:
             return f"gopher_top_{n}gram"
@@ -568,9 +602,12 @@ def check_ngrams(p: ParsedText, cfg: TextFilterConfig) -> str | None:
         ):
             return f"gopher_dup_{n}gram"
     d = p if mask is None else p.subset(mask)  # the words judged: prose lines, labels left out
-    prev: float | None = None  # dup ratio is non-increasing in n: skip n when prev already passes
+    prev: float | None = None  # dup ratio (or a bound of it) is non-increasing in n: skip n when prev passes
     for n, limit in dup_limits:
         if prev is not None and prev <= limit:
+            continue
+        prev = _frequent_runs_char_ratio(d, n, cfg.dup_ngram_min_count)  # a bound: no sort when it passes
+        if prev <= limit:
             continue
         prev = _dup_ngram_char_ratio(d, n, cfg.dup_ngram_min_count, within)
         if prev > limit:

@@ -12,13 +12,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mmcorpus.config import TextFilterConfig
+from mmcorpus.filters import text_quality
 from mmcorpus.filters.text_quality import (
+    BULLETS,
+    CODE_SYNTAX,
     PROSE_END,
     ParsedText,
     _dup_ngram_char_ratio,
     _frequent_runs_char_ratio,
     _top_ngram,
+    _top_ngram_bound,
     alpha_words_ratio,
+    check_ngrams,
     dup_ngram_char_ratio,
     duplicate_fractions,
     emoji_count,
@@ -428,3 +433,67 @@ def test_templated_lines_without_sentences_meet_the_all_words_backstop():
     junk = GOOD.split("\n\n")[0] + "\n\n" + "\n".join(lines)
     assert reason(junk) == "gopher_dup_5gram"
     assert reason(junk, TextFilterConfig(max_dup_ngram_char_ratio_all_words=1.0)) is None
+
+
+# --- the shortcuts taken for speed give the same results as the plain computations ---------------
+
+
+def _ref_alpha_words_ratio(words):
+    if not words:
+        return 0.0
+    rest = [w for w in words if not w.isalpha() and w not in BULLETS and w.strip(CODE_SYNTAX)]
+    n = len(words) - (sum(not w.isalpha() for w in words) - len(rest))
+    return 1.0 - len(re.findall(r"(?<!\S)(?:[^\w\s]|_)+(?!\S)", " ".join(rest))) / n if n else 0.0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "ab", "1", "a,", "-", "•", "(", "});", "=>", "--", "_", "x_", "ä", "!", "..."]),
+                max_size=30))
+def test_alpha_words_ratio_matches_reference(words):
+    assert alpha_words_ratio(ParsedText.of(" ".join(words))) == _ref_alpha_words_ratio(words)
+
+
+_LINE_WORDS = st.lists(st.sampled_from(["a", "bb", "ccc", "dd", "the", "e."]), min_size=1, max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_LINE_WORDS, min_size=1, max_size=12), st.integers(2, 4))
+def test_top_ngram_bound_bounds_the_top_ngram(lines, n):
+    p = ParsedText.of("\n".join(" ".join(ws) for ws in lines))
+    bound = _top_ngram_bound(p, n)
+    assert _top_ngram(p, n)[0] <= bound and _top_ngram(p, n, within_lines=True)[0] <= bound
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_LINE_WORDS, min_size=1, max_size=20), st.booleans())
+def test_ngram_bounds_do_not_change_decisions(lines, gopher):
+    """check_ngrams skips a sort where a bound passes; with the bounds disabled (infinite) every
+    ratio is computed, and the verdicts are the same."""
+    text = "\n".join(" ".join(ws) for ws in lines)
+    cfg = TextFilterConfig(min_words=1, dup_line_min_chars=5)
+    if gopher:  # Gopher's rules as published: every word, every copy after the first, across lines
+        cfg = TextFilterConfig(min_words=1, dup_line_min_chars=0, dup_ngram_prose_only=False, dup_ngram_min_count=2,
+                               ngrams_within_lines=False)
+    fast = check_ngrams(ParsedText.of(text), cfg)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(text_quality, "_top_ngram_bound", lambda p, n: float("inf"))
+        mp.setattr(text_quality, "_frequent_runs_char_ratio", lambda p, n, m: float("inf"))
+        assert check_ngrams(ParsedText.of(text), cfg) == fast
+
+
+def _ref_frequent_runs(words, n, min_count):
+    counts = Counter(words)
+    covered = set()
+    for i in range(len(words) - n + 1):
+        if all(counts[w] >= min_count for w in words[i : i + n]):
+            covered.update(range(i, i + n))
+    total = sum(map(len, words))
+    return sum(len(words[i]) for i in covered) / total if total and len(words) >= n else 0.0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "bb", "ccc", "dd", "e", "ff", "g"]), max_size=40), st.integers(2, 6),
+       st.integers(1, 4))
+def test_frequent_runs_bound_matches_reference(words, n, min_count):
+    got = _frequent_runs_char_ratio(ParsedText("", list(words), [], []), n, min_count)
+    assert got == _ref_frequent_runs(words, n, min_count)
