@@ -62,7 +62,7 @@ def test_aria_hidden_panel_named_by_a_control_is_kept():
         "<a href='#' aria-controls='faq-2 faq-3'>More</a>"
         "<div id='faq-3' aria-hidden='true' style='display:none'><p>Hidden twice.</p></div>"
     )
-    assert texts(t) == ["Yes, the basic plan is free.", "More", "Hidden twice."]
+    assert texts(t) == ["Is it free?", "Yes, the basic plan is free.", "More", "Hidden twice."]
 
 
 def test_style_hidden_panel_named_by_a_control_is_kept():
@@ -78,6 +78,17 @@ def test_style_hidden_panel_named_by_a_control_is_kept():
         "<div hidden><p>No id at all.</p></div>"
     )
     assert texts(t) == ["Our services.", "We plan your migration.", "We run it for you."]
+
+
+def test_a_button_that_is_a_section_heading_is_kept():
+    # an accordion's trigger inside its heading, and a tab trigger wrapping its heading, carry the
+    # section's title; other buttons are controls and go
+    t = tree_of(
+        "<h3><button aria-expanded='false'>Is it free?</button></h3><p>Yes, the basic plan is free.</p>"
+        "<button><h4>Consulting</h4></button><p>We plan your migration.</p>"
+        "<div><button>Add to cart</button><button aria-expanded='false'>Menu</button></div>"
+    )
+    assert texts(t) == ["Is it free?", "Yes, the basic plan is free.", "Consulting", "We plan your migration."]
 
 
 def test_layout_element_holding_most_of_the_page_is_kept():
