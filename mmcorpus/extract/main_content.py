@@ -32,7 +32,8 @@ of their own, inside the article's span, are kept, and wholly linked ones and li
 the span holds many (:func:`keep_linked_items`, after step 5), and so are the linked lines of
 repeated cards that have output text on a page of cards (:func:`keep_card_links`, after step 5); an
 element whose name says both furniture and content is content where it holds most of the prose
-(:func:`unflag_prose_holder`, chosen by the caller).
+(:func:`unflag_prose_holder`, chosen by the caller), and so is a tab widget named a menu, which holds
+prose with few links (:func:`prose_menus`).
 
 If the class/id rules leave less than ``RETRY_CHARS`` of text, the caller runs the steps again
 without them but for the page footer's (:func:`retry_flags`; Readability's retry with
