@@ -33,7 +33,8 @@ the span holds many (:func:`keep_linked_items`, after step 5), and so are the li
 repeated cards that have output text on a page of cards (:func:`keep_card_links`, after step 5); a table of
 contents that is a chapter page's content is kept (:func:`keep_lone_toc`, after step 5); an
 element whose name says both furniture and content is content where it holds most of the prose
-(:func:`unflag_prose_holder`, chosen by the caller).
+(:func:`unflag_prose_holder`, chosen by the caller), and so is a tab widget named a menu, which holds
+prose with few links (:func:`prose_menus`).
 
 If the class/id rules leave less than ``RETRY_CHARS`` of text, the caller runs the steps again
 without them but for the page footer's (:func:`retry_flags`; Readability's retry with
@@ -204,7 +205,8 @@ def unflag_prose_holder(tree, labels: list[int], flags: bytearray) -> bytearray:
     :func:`~mmcorpus.extract.page_tree.remove_junk`, which keeps a ``<nav>`` holding 40% of the
     text, and as Readability's retry without class rules, which only fires under 500 characters).
     Comment containers are left to :func:`is_thread`. Flags nested inside the element (a share
-    bar inside the article) go with it: its blocks are still judged by their labels.
+    bar inside the article) go with it: its blocks are still judged by their labels. The same
+    goes for a tab widget that names itself a menu (:func:`prose_menus`), whatever its share.
     """
     total = 0
     by_root: dict[int, int] = {}
@@ -226,15 +228,46 @@ def unflag_prose_holder(tree, labels: list[int], flags: bytearray) -> bytearray:
             by_root[r] = by_root.get(r, 0) + n
     if not by_root:
         return flags
+    roots = prose_menus(tree, by_root)
     r, n = max(by_root.items(), key=lambda kv: kv[1])
     tf = tree.thread_flags
-    if n <= HOLDER_SHARE * total or (tf is not None and tf[r] != 1) or not class_info(tree.names.get(r, "")).mixed:
+    if n > HOLDER_SHARE * total and (tf is None or tf[r] == 1) and class_info(tree.names.get(r, "")).mixed:
+        roots.append(r)
+    if not roots:
         return flags
     out = bytearray(flags)
-    end = tree.end[r]
-    for i in range(r, end + 1):
-        if out[i] == 1:
-            out[i] = 0
+    for r in roots:
+        for i in range(r, tree.end[r] + 1):
+            if out[i] == 1:
+                out[i] = 0
+    return out
+
+
+# "menu" or "navbar" as a class/id token or token part ("faq_tabs-menu", "filter-menu-tabs")
+_MENU = re.compile(r"(?:^|(?<=[\s_\-]))(?:menu|navbar)(?=$|[\s_\-])", re.IGNORECASE)
+MENU_PROSE_CHARS = 300  # a menu-named element holding this much prose...
+MENU_MAX_LINK = 1 / 3  # ...and under this share of link text is a tab widget, not a menu
+
+
+def prose_menus(tree, by_root: dict[int, int]) -> list[int]:
+    """The flagged elements (``by_root``: topmost flagged element -> its prose characters) that
+    only a "menu" name flagged and that hold ``MENU_PROSE_CHARS`` of prose with under
+    ``MENU_MAX_LINK`` of their text linked: tab and accordion widgets ("faq_tabs-menu",
+    "filter-menu-tabs"), which name themselves for their row of tab titles and hold each tab's
+    sections. A menu, a mega-menu included (its promo blurbs beside many links), is link text:
+    its items are links, not paragraphs. The name less its menu tokens must not be furniture too
+    (a "sidebar-menu" stays flagged). On WCXB's dev pages: service +0.0027 (each half by id
+    parity +0.003), collections +0.0026 (+0.005 / level), listings +0.0004, the other types
+    unchanged; with no link test a mega-menu's promos came in (a collection page -0.19), and the
+    same rule for every furniture name cost products 0.037 (review lists are prose too)."""
+    out = []
+    names, links, chars = tree.names, tree.links, tree.chars
+    for r, n in by_root.items():
+        if n < MENU_PROSE_CHARS or links[r] >= MENU_MAX_LINK * chars[r]:
+            continue
+        nm = names.get(r, "")
+        if _MENU.search(nm) and not class_info(_MENU.sub(" ", nm)).unlikely:
+            out.append(r)
     return out
 
 

@@ -52,8 +52,8 @@ def test_junk_hidden_and_layout_removed():
 
 def test_aria_hidden_panel_named_by_a_control_is_kept():
     # an accordion's closed answer: a button names it with aria-controls, so it is content hidden
-    # until the reader opens it; an aria-hidden element no control names (a decorative duplicate,
-    # an unnamed slide clone) still goes, and so does a named panel hidden by inline style
+    # until the reader opens it, however it is hidden (aria-hidden, inline style, both); an
+    # aria-hidden element no control names (a decorative duplicate, an unnamed slide clone) still goes
     t = tree_of(
         "<h3><button aria-controls='faq-1' aria-expanded='false'>Is it free?</button></h3>"
         "<div id='faq-1' aria-hidden='true'><p>Yes, the basic plan is free.</p></div>"
@@ -62,7 +62,33 @@ def test_aria_hidden_panel_named_by_a_control_is_kept():
         "<a href='#' aria-controls='faq-2 faq-3'>More</a>"
         "<div id='faq-3' aria-hidden='true' style='display:none'><p>Hidden twice.</p></div>"
     )
-    assert texts(t) == ["Yes, the basic plan is free.", "More"]
+    assert texts(t) == ["Is it free?", "Yes, the basic plan is free.", "More", "Hidden twice."]
+
+
+def test_style_hidden_panel_named_by_a_control_is_kept():
+    # accordions and tabs close their panels with ``hidden`` or inline display/visibility and a
+    # trigger naming the panel in aria-controls (AEM's cmp-accordion, a course list's accordion);
+    # a hidden element with an id no control names, or with no id, still goes
+    t = tree_of(
+        "<p>Our services.</p>"
+        "<button aria-controls='tab-1 tab-2'>Consulting</button>"
+        "<div id='tab-1' hidden><p>We plan your migration.</p></div>"
+        "<div id='tab-2' style='visibility: hidden; height: 0px'><p>We run it for you.</p></div>"
+        "<div id='promo' style='display:none'><p>A hidden promo.</p></div>"
+        "<div hidden><p>No id at all.</p></div>"
+    )
+    assert texts(t) == ["Our services.", "We plan your migration.", "We run it for you."]
+
+
+def test_a_button_that_is_a_section_heading_is_kept():
+    # an accordion's trigger inside its heading, and a tab trigger wrapping its heading, carry the
+    # section's title; other buttons are controls and go
+    t = tree_of(
+        "<h3><button aria-expanded='false'>Is it free?</button></h3><p>Yes, the basic plan is free.</p>"
+        "<button><h4>Consulting</h4></button><p>We plan your migration.</p>"
+        "<div><button>Add to cart</button><button aria-expanded='false'>Menu</button></div>"
+    )
+    assert texts(t) == ["Is it free?", "Yes, the basic plan is free.", "Consulting", "We plan your migration."]
 
 
 def test_layout_element_holding_most_of_the_page_is_kept():

@@ -202,6 +202,19 @@ def test_content_named_like_furniture_is_kept_when_it_holds_the_prose():
     assert "the body 5" in text and "sharing options" not in text
 
 
+def test_a_tab_widget_named_menu_is_content_but_a_menu_is_not():
+    # a landing page's tab widget names itself for its row of tab titles ("faq_tabs-menu"): its
+    # panels are prose with few links; a mega-menu (many links beside a promo blurb) stays out
+    tabs = (f"<div class='faq_tabs-menu'><div class='tab'><h3>Consulting</h3><p>{prose('consulting tab', 2)}</p>"
+            f"</div><div class='tab'><h3>Support</h3><p>{prose('support tab', 2)}</p></div></div>")
+    links = "".join(f"<li><a href='/m{i}'>Menu entry number {i}</a></li>" for i in range(30))
+    mega = f"<div class='mega-menu'><ul>{links}</ul><p>{prose('promo blurb', 2)}</p></div>"
+    text = extract(f"{mega}<div class='intro'>{paragraphs('our services', 2)}</div>{tabs}"
+                   f"<div class='more'>{paragraphs('why us', 2)}</div>")
+    assert "consulting tab" in text and "support tab" in text and "why us 1" in text
+    assert "promo blurb" not in text and "Menu entry" not in text
+
+
 def test_table_rows_of_dates_are_data_not_datelines():
     rows = "".join(f"<tr><td>{m}/1/2013</td><td>+{m}.1%</td></tr>" for m in range(1, 13))
     text = extract(f"<article><h1>Prices</h1><p>{prose('home prices', 3)}</p><table><tr><th>Date</th>"
