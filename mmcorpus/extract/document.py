@@ -23,7 +23,7 @@ from mmcorpus.data import Document, HtmlRecord, ImageRef, document_id
 from mmcorpus.extract import image_urls, structured_data
 from mmcorpus.extract import main_content as boilerplate
 from mmcorpus.extract.block_labels import text_labels
-from mmcorpus.extract.decode import decode_html, looks_binary
+from mmcorpus.extract.decode import looks_binary, parser_input
 from mmcorpus.extract.page_tree import CAPTION_MAX_CHARS, build_page_tree, noscript_twins, remove_junk
 from mmcorpus.extract.prescan import prescan
 from mmcorpus.ledger import CountFn, no_count, outcome
@@ -230,9 +230,10 @@ def paragraph_sample(root, max_chars: int) -> str:
     return " ".join(" ".join(out).split())[:max_chars]
 
 
-def _extract_tree(text: str, record: HtmlRecord, cfg: ExtractConfig, prefilter: PageFilter | None = None):
-    """``(items, main-text chars, info)``; items are ``(pos, text|None, ImageRef|None)`` in order."""
-    tree = LexborHTMLParser(text)
+def _extract_tree(html: str | bytes, record: HtmlRecord, cfg: ExtractConfig, prefilter: PageFilter | None = None):
+    """``(items, main-text chars, info)``; items are ``(pos, text|None, ImageRef|None)`` in order.
+    ``html`` is the decoded page, or its UTF-8 bytes (:func:`~mmcorpus.extract.decode.parser_input`)."""
+    tree = LexborHTMLParser(html)
     title, base, canonical, lang = _meta(tree, record.url, record.http_headers or {})
     root = tree.body
     if root is None:
@@ -328,8 +329,8 @@ def _extract(
     if reason:
         return None, reason
     headers = record.http_headers or {}
-    text, encoding = decode_html(body, headers.get("content-type") or record.content_type)
-    items, n_chars, info = _extract_tree(text, record, cfg, prefilter)
+    html, encoding = parser_input(body, headers.get("content-type") or record.content_type)
+    items, n_chars, info = _extract_tree(html, record, cfg, prefilter)
     if items is None:
         return None, n_chars  # n_chars holds the reason here
     title, canonical, lang, n_img, depth_capped = info
