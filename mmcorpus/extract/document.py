@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import urljoin
 
+import numpy as np
 from selectolax.lexbor import LexborHTMLParser
 
 from mmcorpus.config import ExtractConfig
@@ -51,19 +52,25 @@ _CAPTION_CSS = "[class*=caption],[class*=Caption],[class*=credit],[class*=legend
 PageFilter = Callable[[str], "str | None"]
 
 
+_CHUNK_BITS = 15  # the prefix bound is checked at the end of every 2**15-byte (32 KB) chunk
+
+
 def estimated_depth(body: bytes, limit: int) -> int:
     """Open-minus-closed tag depth, ignoring void and implicitly closed tags (a cheap bound that
     catches pathological nesting before the HTML parser, whose cost grows with depth^2)."""
-    if body.count(b"<") <= limit:  # fewer tags than the limit: no deeper nesting possible
+    # The positions of "<" from one vectorised pass over the bytes (numpy): the two bounds below
+    # took a ``bytes.count`` pass each for "<" and "</" (about 4% of extraction CPU on WCXB).
+    page = np.frombuffer(body, np.uint8)
+    opens = np.flatnonzero(page == 60)  # "<"
+    if len(opens) <= limit:  # fewer tags than the limit: no deeper nesting possible
         return 0
-    # Cheap bound next: in every prefix, "<" not followed by "/" minus "</" is >= the depth there.
-    imbalance, worst = 0, 0
-    for i in range(0, len(body), 32768):
-        chunk = body[i:i + 32768]
-        closes = chunk.count(b"</")
-        imbalance += chunk.count(b"<") - 2 * closes
-        worst = max(worst, imbalance)
-    if worst <= limit:
+    # Cheap bound next: in every prefix, "<" not followed by "/" minus "</" is >= the depth there;
+    # checked at each chunk's end, a "</" counted in its chunk only when both bytes are in it.
+    # (A "<" ending the page is compared with itself, so it is not a "</".)
+    after = opens + 1
+    closes = ((after & ((1 << _CHUNK_BITS) - 1)) != 0) & (page[np.minimum(after, len(page) - 1)] == 47)
+    per_chunk = np.bincount(opens >> _CHUNK_BITS, weights=1 - 2 * closes.astype(np.int64))
+    if max(0, int(np.cumsum(per_chunk).max())) <= limit:
         return 0
     depth = best = 0
     for m in _TAG.finditer(body):
