@@ -29,8 +29,6 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
-
 from mmcorpus.config import ExtractConfig
 
 # What follows a tag name up to its ">", as the HTML tokenizer reads it: separators, attribute
@@ -133,24 +131,10 @@ def select_option_work(body: bytes) -> int:
     return work
 
 
-def may_hold_option(body: bytes) -> bool:
-    """False only where ``body`` holds no ``<option`` (any case) followed by a byte: then no
-    ``<option>`` start tag. The bytes after each ``<`` are compared with numpy; the
-    case-insensitive regex search this stands before took a slow pass over every page
-    (WCXB: ~1.5% of extraction CPU, for the few pages with a form)."""
-    page = np.frombuffer(body, np.uint8)
-    at = np.flatnonzero(page[:max(0, len(page) - 7)] == 60)  # a "<" with room for "option" and one byte
-    for k, ch in enumerate(b"option", 1):
-        at = at[(page[at + k] | 0x20) == ch]  # ASCII letters: upper and lower case differ in bit 0x20 only
-        if not len(at):
-            return False
-    return True
-
-
 def prescan(body: bytes, cfg: ExtractConfig) -> str | None:
     """A drop reason for a page whose markup would make the parser superlinear, else None."""
     if max_attributes(body, cfg.max_attributes_per_tag) > cfg.max_attributes_per_tag:
         return "too_many_attributes"
-    if may_hold_option(body) and select_option_work(body) > cfg.max_select_options ** 2:
+    if _OPTION.search(body) and select_option_work(body) > cfg.max_select_options ** 2:
         return "too_many_options"
     return None
