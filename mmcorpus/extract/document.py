@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from urllib.parse import urljoin
 
+import numpy as np
 from selectolax.lexbor import LexborHTMLParser
 
 from mmcorpus.config import ExtractConfig
@@ -23,7 +24,7 @@ from mmcorpus.data import Document, HtmlRecord, ImageRef, document_id
 from mmcorpus.extract import image_urls, structured_data
 from mmcorpus.extract import main_content as boilerplate
 from mmcorpus.extract.block_labels import text_labels
-from mmcorpus.extract.decode import decode_html, looks_binary
+from mmcorpus.extract.decode import looks_binary, parser_input
 from mmcorpus.extract.page_tree import CAPTION_MAX_CHARS, build_page_tree, noscript_twins, remove_junk
 from mmcorpus.extract.prescan import prescan
 from mmcorpus.ledger import CountFn, no_count, outcome
@@ -51,19 +52,25 @@ _CAPTION_CSS = "[class*=caption],[class*=Caption],[class*=credit],[class*=legend
 PageFilter = Callable[[str], "str | None"]
 
 
+_CHUNK_BITS = 15  # the prefix bound is checked at the end of every 2**15-byte (32 KB) chunk
+
+
 def estimated_depth(body: bytes, limit: int) -> int:
     """Open-minus-closed tag depth, ignoring void and implicitly closed tags (a cheap bound that
     catches pathological nesting before the HTML parser, whose cost grows with depth^2)."""
-    if body.count(b"<") <= limit:  # fewer tags than the limit: no deeper nesting possible
+    # The positions of "<" from one vectorised pass over the bytes (numpy): the two bounds below
+    # took a ``bytes.count`` pass each for "<" and "</" (about 4% of extraction CPU on WCXB).
+    page = np.frombuffer(body, np.uint8)
+    opens = np.flatnonzero(page == 60)  # "<"
+    if len(opens) <= limit:  # fewer tags than the limit: no deeper nesting possible
         return 0
-    # Cheap bound next: in every prefix, "<" not followed by "/" minus "</" is >= the depth there.
-    imbalance, worst = 0, 0
-    for i in range(0, len(body), 32768):
-        chunk = body[i:i + 32768]
-        closes = chunk.count(b"</")
-        imbalance += chunk.count(b"<") - 2 * closes
-        worst = max(worst, imbalance)
-    if worst <= limit:
+    # Cheap bound next: in every prefix, "<" not followed by "/" minus "</" is >= the depth there;
+    # checked at each chunk's end, a "</" counted in its chunk only when both bytes are in it.
+    # (A "<" ending the page is compared with itself, so it is not a "</".)
+    after = opens + 1
+    closes = ((after & ((1 << _CHUNK_BITS) - 1)) != 0) & (page[np.minimum(after, len(page) - 1)] == 47)
+    per_chunk = np.bincount(opens >> _CHUNK_BITS, weights=1 - 2 * closes.astype(np.int64))
+    if max(0, int(np.cumsum(per_chunk).max())) <= limit:
         return 0
     depth = best = 0
     for m in _TAG.finditer(body):
@@ -230,9 +237,10 @@ def paragraph_sample(root, max_chars: int) -> str:
     return " ".join(" ".join(out).split())[:max_chars]
 
 
-def _extract_tree(text: str, record: HtmlRecord, cfg: ExtractConfig, prefilter: PageFilter | None = None):
-    """``(items, main-text chars, info)``; items are ``(pos, text|None, ImageRef|None)`` in order."""
-    tree = LexborHTMLParser(text)
+def _extract_tree(html: str | bytes, record: HtmlRecord, cfg: ExtractConfig, prefilter: PageFilter | None = None):
+    """``(items, main-text chars, info)``; items are ``(pos, text|None, ImageRef|None)`` in order.
+    ``html`` is the decoded page, or its UTF-8 bytes (:func:`~mmcorpus.extract.decode.parser_input`)."""
+    tree = LexborHTMLParser(html)
     title, base, canonical, lang = _meta(tree, record.url, record.http_headers or {})
     root = tree.body
     if root is None:
@@ -328,8 +336,8 @@ def _extract(
     if reason:
         return None, reason
     headers = record.http_headers or {}
-    text, encoding = decode_html(body, headers.get("content-type") or record.content_type)
-    items, n_chars, info = _extract_tree(text, record, cfg, prefilter)
+    html, encoding = parser_input(body, headers.get("content-type") or record.content_type)
+    items, n_chars, info = _extract_tree(html, record, cfg, prefilter)
     if items is None:
         return None, n_chars  # n_chars holds the reason here
     title, canonical, lang, n_img, depth_capped = info
