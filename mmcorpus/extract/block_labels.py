@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 
+from mmcorpus.extract.ascii_re import ascii_lower_matcher
 from mmcorpus.extract.word_lists import (
     BOILERPLATE_LINES,
     BOILERPLATE_MAX_CHARS,
@@ -37,6 +38,9 @@ from mmcorpus.extract.word_lists import (
 )
 
 GOOD, NEAR, SHORT, LOW, BAD, CAPTION = 3, 2, 1, 0, -1, -2
+
+
+_boilerplate_line = ascii_lower_matcher(BOILERPLATE_LINES)
 
 SHORT_CHARS = 70  # jusText's length_low
 GOOD_CHARS = 150  # below this a prose block is near-good
@@ -84,7 +88,7 @@ def is_metadata_line(text: str) -> bool:
 def is_boilerplate_line(text: str) -> bool:
     """A whole block that is page furniture on its own: "Share", "Read more", "Foto: dpa"."""
     n = len(text)
-    if n <= BOILERPLATE_MAX_CHARS and BOILERPLATE_LINES.match(text):
+    if n <= BOILERPLATE_MAX_CHARS and _boilerplate_line(text):
         return True
     return n < 100 and text[:12].lower().startswith(CREDIT_PREFIXES) and CREDIT_LINE.match(text) is not None
 

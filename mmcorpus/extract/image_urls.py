@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin
 
+from mmcorpus.extract.ascii_re import ascii_lower_matcher
+
 # Lazy-loading attributes, most specific first.
 LAZY_SRC_ATTRS = (
     "data-src", "data-lazy-src", "data-original", "data-hi-res-src", "data-full-src",
@@ -40,6 +42,12 @@ _SKIP_HOST = re.compile(r"//(?:[^/]*\.)?(?:doubleclick\.net|google-analytics\.co
 _SKIP_CLASS = re.compile(r"(?:^|[\s_\-])(?:icon|logo|avatar|sprite|emoji|wp-smiley|button|badge|gravatar|"
                          r"author-image|profile|thumb-author)s?(?:$|[\s_\-])", re.I)
 _SKIP_ALT = re.compile(r"^(?:logo|icon|avatar|spacer|pixel|tracking|emoji)\b", re.I)
+# the same, ~3x faster on ASCII text (most URLs and class names): see ascii_lower_matcher
+_placeholder = ascii_lower_matcher(_PLACEHOLDER, "search")
+_skip_url = ascii_lower_matcher(_SKIP_URL, "search")
+_skip_host = ascii_lower_matcher(_SKIP_HOST, "search")
+_skip_class = ascii_lower_matcher(_SKIP_CLASS, "search")
+_skip_alt = ascii_lower_matcher(_SKIP_ALT)
 
 
 def parse_dimension(value: str | None) -> int | None:
@@ -126,7 +134,7 @@ def candidates(attrs: dict[str, str | None], extra_srcsets: list[str] = ()) -> l
         if url and not url.startswith(("data:", "{")):
             out.setdefault(url)
     url = (attrs.get("src") or "").strip()
-    if url and not url.startswith("data:") and not _PLACEHOLDER.search(url):
+    if url and not url.startswith("data:") and not _placeholder(url):
         out.setdefault(url)
     return list(out)
 
@@ -166,16 +174,16 @@ def skip_reason(url: str, attrs: dict[str, str | None], width: int | None, heigh
     """Why an image is not content (``tracking_pixel``, ``icon``, ``tiny``), or None to keep it."""
     if (width or 0) <= 2 and (height or 0) <= 2 and (width, height) != (None, None):
         return "tracking_pixel"
-    if _SKIP_HOST.search(url):
+    if _skip_host(url):
         return "tracking_pixel"
     if (width is not None and width < min_side) or (height is not None and height < min_side):
         return "tiny"
     path = url.split("?", 1)[0].rsplit("/", 2)
-    if _SKIP_URL.search("/".join(path[-2:])):
+    if _skip_url("/".join(path[-2:])):
         return "icon"
     cls = (attrs.get("class") or "") + " " + (attrs.get("id") or "")
-    if _SKIP_CLASS.search(cls):
+    if _skip_class(cls):
         return "icon"
-    if _SKIP_ALT.match(attrs.get("alt") or ""):
+    if _skip_alt(attrs.get("alt") or ""):
         return "icon"
     return None

@@ -48,6 +48,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
 
+from mmcorpus.extract.ascii_re import ascii_lower_matcher
 from mmcorpus.extract.block_labels import BAD, CAPTION, GOOD, LOW, MAX_SHORT_LINK_DENSITY, NEAR, SHORT
 from mmcorpus.extract.class_rules import class_info, class_weight
 from mmcorpus.extract.page_tree import HEADINGS
@@ -136,6 +137,7 @@ def _images_in_widened(tree, region: list[int], keep: list[bool], wide_inside: b
 
 # "footer" as a class/id token or token part, not a BEM element of a component ("card__footer")
 _FOOTER = re.compile(r"(?:^|[\s\-]|(?<!_)_)footer(?:$|[\s_\-])", re.IGNORECASE)
+_footer = ascii_lower_matcher(_FOOTER, "search")  # _FOOTER.search, faster on ASCII names
 
 
 def retry_flags(tree) -> bytearray:
@@ -149,7 +151,7 @@ def retry_flags(tree) -> bytearray:
     out = bytearray(tree.caption_flags)
     end, tags = tree.end, tree.tags
     for ei, nm in tree.names.items():
-        if _FOOTER.search(nm) and tags[ei] not in ("body", "html", "main", "article"):
+        if _footer(nm) and tags[ei] not in ("body", "html", "main", "article"):
             out[ei:end[ei] + 1] = b"\x01" * (end[ei] + 1 - ei)
     return out
 
@@ -354,6 +356,7 @@ def smooth_labels(labels: list[int], blocks, tags) -> list[int]:
     return out
 
 
+_section_heading = ascii_lower_matcher(SECTION_HEADINGS)  # SECTION_HEADINGS.match, faster on ASCII text
 LIST_ENTRY_WORDS = 5  # a list item of this many words after others is an entry ("Teilen", "Tweet": a share bar)
 TOPIC_SECTION_PROSE = 300  # a "More about ..." section with this much prose is the page's own
 
@@ -395,7 +398,7 @@ def furniture_sections(labels: list[int], blocks, tags, parent, end) -> bytearra
     i = 0
     while i < nb:
         _pos, text, _link, owner, el = blocks[i]
-        if len(text) > 60 or not SECTION_HEADINGS.match(text):
+        if len(text) > 60 or not _section_heading(text):
             i += 1
             continue
         tag = tags[owner]
