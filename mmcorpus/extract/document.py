@@ -72,6 +72,13 @@ def estimated_depth(body: bytes, limit: int) -> int:
     per_chunk = np.bincount(opens >> _CHUNK_BITS, weights=1 - 2 * closes.astype(np.int64))
     if max(0, int(np.cumsum(per_chunk).max())) <= limit:
         return 0
+    return tag_depth(body, limit)
+
+
+def tag_depth(body: bytes, limit: int) -> int:
+    """The deepest open-minus-closed tag nesting of ``body`` (void and implicitly closed tags
+    left out), read tag by tag; it stops once past ``limit``. :func:`estimated_depth`'s exact
+    step, after its cheap bounds."""
     depth = best = 0
     for m in _TAG.finditer(body):
         if m.group(1):
