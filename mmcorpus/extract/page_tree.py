@@ -74,7 +74,7 @@ _JUNK_IDS = frozenset(_P.create_node(t).tag_id for t in JUNK_TAGS)
 _LAYOUT_IDS = frozenset(_P.create_node(t).tag_id for t in LAYOUT_TAGS)
 _SCRIPT_ID = _P.create_node("script").tag_id
 _BUTTON_ID = _P.create_node("button").tag_id
-_HEADINGS_CSS = "h1,h2,h3,h4,h5,h6"
+_HEADINGS_CSS = ",".join(sorted(HEADINGS))  # the same heading tags, as a CSS query
 
 # Inline formatting elements: without a class or id they add nothing the rules use, so the walk
 # folds them into their parent (fewer elements, same blocks and link counts).
