@@ -49,8 +49,12 @@ BULLETS = ("•", "-", "*", "·", "‣", "▪", "▫", "●", "○", "◦", "■
 # "=>", "</", ";") is code or markup syntax written apart from its names, not a word or a non-word.
 CODE_SYNTAX = "()[]{}<>=;"
 
-# Bytes to delete so that only ASCII punctuation is left / only non-ASCII UTF-8 sequences are left.
-_DELETE_ALL_BUT_ASCII_PUNCT = bytes(b for b in range(256) if chr(b) not in string.punctuation)
+# Bytes to delete so that only ASCII punctuation and control characters (the ASCII characters that
+# are neither letters, digits nor whitespace, and "_") are left / so that only the control
+# characters of those are left / so that only non-ASCII UTF-8 sequences are left.
+_ASCII_CONTROLS = "".join(chr(b) for b in range(128) if not chr(b).isprintable() and not chr(b).isspace())
+_DELETE_ALL_BUT_ASCII_SYMBOLS = bytes(b for b in range(256) if chr(b) not in string.punctuation + _ASCII_CONTROLS)
+_DELETE_ASCII_PUNCT = string.punctuation.encode("ascii")
 _DELETE_ASCII = bytes(range(128))
 _NO_ALNUM_WORD = re.compile(r"(?<!\S)(?:[^\w\s]|_)+(?!\S)")
 _NON_ALNUM = re.compile(r"[^\w\s]|_")
@@ -126,18 +130,37 @@ class ParsedText:
         )
 
     @functools.cached_property
+    def _symbol_counts(self) -> tuple[int, int]:
+        """(:attr:`symbol_count`, ASCII control characters other than whitespace)."""
+        ascii_symbols = self.text.encode("ascii", "ignore").translate(None, _DELETE_ALL_BUT_ASCII_SYMBOLS)
+        controls = len(ascii_symbols.translate(None, _DELETE_ASCII_PUNCT))
+        other = len(_NON_ALNUM.findall(self.non_ascii)) if self.non_ascii else 0
+        return len(ascii_symbols) - controls + other, controls
+
+    @property
     def symbol_count(self) -> int:
-        """Characters that are neither letters, digits nor whitespace (``_`` included)."""
-        ascii_part = self.text.encode("ascii", "ignore").translate(None, _DELETE_ALL_BUT_ASCII_PUNCT)
-        return len(ascii_part) + (len(_NON_ALNUM.findall(self.non_ascii)) if self.non_ascii else 0)
+        """Characters that are neither letters, digits nor whitespace (``_`` included), but for
+        ASCII control characters."""
+        return self._symbol_counts[0]
+
+    @functools.cached_property
+    def hash_count(self) -> int:
+        """``#`` in the text (the hashtag and the hash symbol rules both bound with it)."""
+        return self.text.count("#")
+
+    @functools.cached_property
+    def ellipsis_count(self) -> int:
+        """Ellipses in the text, ``...`` or ``…`` (none: no line ends in one)."""
+        return self.text.count("...") + self.text.count("…")
 
     @functools.cached_property
     def word_ids(self) -> np.ndarray:
-        """Each word's id = the index of its first occurrence (deterministic, no hashing)."""
+        """Each word's id = the index of its first occurrence (deterministic, no hashing), as
+        uint64 for the n-gram keys (filled as int64, which numpy converts from Python ints faster)."""
         first: dict[str, int] = {}
         return np.fromiter(
-            map(first.setdefault, self.words, itertools.count()), dtype=np.uint64, count=len(self.words)
-        )
+            map(first.setdefault, self.words, itertools.count()), dtype=np.int64, count=len(self.words)
+        ).view(np.uint64)
 
     @functools.cached_property
     def not_alpha_words(self) -> list[str]:
@@ -156,7 +179,7 @@ class ParsedText:
     @functools.cached_property
     def word_counts(self) -> np.ndarray:
         """Per word, how often that word occurs among these words (the n-gram rules' bounds)."""
-        ids = self.word_ids.astype(np.intp)
+        ids = self.word_ids.view(np.int64).astype(np.intp, copy=False)
         return np.bincount(ids)[ids] if len(ids) else np.zeros(0, dtype=np.int64)
 
     @functools.cached_property
@@ -443,7 +466,7 @@ def check_gibberish(p: ParsedText, cfg: TextFilterConfig) -> str | None:
     url_bound = t.count("http") + t.count("www.") + t.count("WWW.")
     if url_bound / n > cfg.max_url_ratio and len(_URL.findall(t)) / n > cfg.max_url_ratio:
         return "kosmos_url_ratio"
-    if t.count("#") / n > cfg.max_hashtag_ratio and len(_HASHTAG.findall(t)) / n > cfg.max_hashtag_ratio:
+    if p.hash_count / n > cfg.max_hashtag_ratio and len(_HASHTAG.findall(t)) / n > cfg.max_hashtag_ratio:
         return "kosmos_hashtag_ratio"
     emoji_bound = len(p.non_ascii)
     if emoji_bound / n > cfg.max_emoji_ratio and emoji_count(p.non_ascii) / n > cfg.max_emoji_ratio:
@@ -465,10 +488,10 @@ def check_symbol_ratio(p: ParsedText, cfg: TextFilterConfig) -> str | None:
     "issue #12"), as for the hashtag rule, not the markup or hashtag symbol the rule counts: a
     chart of 100 ranked titles was dropped for it."""
     n = max(len(p.words), 1)
-    hashes = p.text.count("#")
+    hashes = p.hash_count
     if hashes / n > cfg.max_symbol_word_ratio:
         hashes -= len(_RANK.findall(p.text))
-    ellipses = p.text.count("...") + p.text.count("…")
+    ellipses = p.ellipsis_count
     if hashes / n > cfg.max_symbol_word_ratio or ellipses / n > cfg.max_symbol_word_ratio:
         return "gopher_symbol_ratio"
     return None
@@ -478,16 +501,25 @@ def check_lines(p: ParsedText, cfg: TextFilterConfig) -> str | None:
     if not p.lines:
         return None
     n = len(p.lines)
-    if sum(ln.startswith(BULLETS) for ln in p.lines) / n > cfg.max_bullet_lines_ratio:
+    firsts = "".join(map(operator.itemgetter(0), p.lines))  # every bullet is one character
+    if sum(map(firsts.count, BULLETS)) / n > cfg.max_bullet_lines_ratio:
         return "gopher_bullet_lines"
-    if sum(ln.endswith(("...", "…")) for ln in p.lines) / n > cfg.max_ellipsis_lines_ratio:
-        return "gopher_ellipsis_lines"
+    if p.ellipsis_count:  # else no line ends in one
+        ellipsis_lines = sum(map(operator.methodcaller("endswith", ("...", "…")), p.lines))
+        if ellipsis_lines / n > cfg.max_ellipsis_lines_ratio:
+            return "gopher_ellipsis_lines"
     return None
 
 
 def check_alpha_words(p: ParsedText, cfg: TextFilterConfig) -> str | None:
     n = max(len(p.words), 1)
-    if (len(p.words) - len(p.not_alpha_words)) / n >= cfg.min_alpha_words_ratio:  # lower bound: cheap
+    # Lower bounds of the ratio, cheapest first (a tiny margin keeps float rounding out of the
+    # decision): a word without a letter or digit has at least one symbol or control character,
+    # and is not str.isalpha.
+    symbols, controls = p._symbol_counts
+    if (len(p.words) - symbols - controls) / n >= cfg.min_alpha_words_ratio + 1e-9:
+        return None
+    if (len(p.words) - len(p.not_alpha_words)) / n >= cfg.min_alpha_words_ratio:
         return None
     if alpha_words_ratio(p) < cfg.min_alpha_words_ratio:
         return "gopher_alpha_words"

@@ -497,3 +497,36 @@ def _ref_frequent_runs(words, n, min_count):
 def test_frequent_runs_bound_matches_reference(words, n, min_count):
     got = _frequent_runs_char_ratio(ParsedText("", list(words), [], []), n, min_count)
     assert got == _ref_frequent_runs(words, n, min_count)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["a", "ab", "1", "a,", "-", "•", "(", "});", "--", "_", "ä", "!", "\x01", "\x7f",
+                                 "\x01\x02", "a\x01", "»", "..."]), min_size=1, max_size=30),
+       st.sampled_from([0.5, 0.7, 0.8, 0.9]))
+def test_alpha_word_rule_bounds_do_not_change_decisions(words, limit):
+    """check_alpha_words passes a text early where a lower bound of the ratio (symbol and control
+    characters, then non-alpha words) already meets the limit; the decision is the exact ratio's.
+    Control characters are neither symbols nor whitespace: a word of them alone has no letter."""
+    p = ParsedText.of(" ".join(words))
+    cfg = TextFilterConfig(min_alpha_words_ratio=limit)
+    expected = "gopher_alpha_words" if _ref_alpha_words_ratio(words) < limit else None
+    assert text_quality.check_alpha_words(p, cfg) == expected
+
+
+def test_bullets_are_single_characters():
+    # check_lines counts bullet lines by their first character
+    assert all(len(b) == 1 for b in BULLETS)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="ab -•–*.…!", min_size=1, max_size=8).filter(str.strip), min_size=1, max_size=12))
+def test_line_rules_match_reference(lines):
+    lines = [ln.strip() for ln in lines]
+    cfg = TextFilterConfig(max_bullet_lines_ratio=0.5, max_ellipsis_lines_ratio=0.3)
+    n = len(lines)
+    expected = None
+    if sum(ln.startswith(BULLETS) for ln in lines) / n > 0.5:
+        expected = "gopher_bullet_lines"
+    elif sum(ln.endswith(("...", "…")) for ln in lines) / n > 0.3:
+        expected = "gopher_ellipsis_lines"
+    assert text_quality.check_lines(ParsedText.of("\n".join(lines)), cfg) == expected
