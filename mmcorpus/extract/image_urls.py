@@ -155,7 +155,7 @@ def pick_src(attrs: dict[str, str | None], extra_srcsets: list[str] = ()) -> str
 def resolve(url: str, base: str) -> str | None:
     """Absolute http(s) URL, or None: ``urljoin(base, url)`` without its fragment.
 
-    ``urljoin`` parses and rebuilds both URLs on every call (WCXB: most of this function's time);
+    ``urljoin`` parses and rebuilds both URLs on every call (WCXB: half of this function's time);
     the three shapes that are nearly all image URLs get its result from string operations instead
     (exactness against ``urljoin``: tests/extract/test_image_urls.py), everything else goes to it.
     """
