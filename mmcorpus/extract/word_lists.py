@@ -158,6 +158,12 @@ _MONTHS = (
     r"dec(?:ember)?|d[ée]cembre|dez(?:ember|embro)?|dic(?:iembre|embre)?|stycz\w*|lut\w*|mar\w*|kwie\w*|"
     r"maj\w*|czerw\w*|lip\w*|sierp\w*|wrze\w*|pa[źz]dz\w*|listopad\w*|grud\w*"
 )
+# Weekday names (English stems, which the pattern below extends; then other languages' names).
+_WEEKDAY_STEMS = "mon|tue|wed|thu|fri|sat|sun"
+_WEEKDAYS = (
+    "montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|"
+    "vendredi|samedi|dimanche|lunes|martes|miércoles|jueves|viernes|sábado|domingo"
+)
 # Dates and times as they appear in bylines and post metadata, in the languages above. Written
 # in lower case and matched against lower-cased text (no IGNORECASE: it folds every character).
 DATE_OR_TIME = re.compile(
@@ -167,10 +173,17 @@ DATE_OR_TIME = re.compile(
     rf"\b(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b|"
     rf"\b(?:{_MONTHS})\s+\d{{4}}\b|"
     r"\b\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?|uhr|h)?\b|"
-    r"\b(?:mon|tue|wed|thu|fri|sat|sun)(?:day|sday|nesday|rsday|urday)?\b|"
-    r"\b(?:montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|lundi|mardi|mercredi|jeudi|"
-    r"vendredi|samedi|dimanche|lunes|martes|miércoles|jueves|viernes|sábado|domingo)\b"
+    rf"\b(?:{_WEEKDAY_STEMS})(?:day|sday|nesday|rsday|urday)?\b|"
+    rf"\b(?:{_WEEKDAYS})\b"
 )
+# What every match of DATE_OR_TIME holds: four digits in a row (an ISO date, or a year after a
+# month) or a digit, "." "/" or ":" and a digit (a numeric date, a time) -- DATE_DIGITS -- or a
+# weekday's name (WEEKDAY_NAME). Searched alone they cost ~5x less than DATE_OR_TIME, whose month
+# names are tried at every word start, and rule out most lines that merely hold a number
+# ("3 comments", "Page 2 of 10"). Two patterns, not one: each opens with a set of characters
+# (digits; weekday initials), which lets the regex engine skip every other position.
+DATE_DIGITS = re.compile(r"\d(?:\d{3}|[./:]\d)")
+WEEKDAY_NAME = re.compile(f"{_WEEKDAY_STEMS}|{_WEEKDAYS}")
 # Words that open a post-metadata line ("Posted on 3 May 2019 by ...").
 METADATA_PREFIX = re.compile(
     r"^(?:posted|published|updated|last (?:updated|modified)|written|filed|created|"

@@ -115,3 +115,25 @@ def test_hubspot_layout_cells_are_content():
     assert not class_info("span12 widget-span widget-type-cell \t").unlikely
     assert not class_info("hs_cos_wrapper hs_cos_wrapper_widget hs_cos_wrapper_type_module\t").unlikely
     assert class_info("footer-widget-span\t").unlikely
+
+
+def test_every_date_or_time_holds_what_the_cheap_hints_look_for():
+    """is_metadata_line skips DATE_OR_TIME where neither DATE_DIGITS nor WEEKDAY_NAME is found: that
+    must never skip a line DATE_OR_TIME matches. Random lines built from the pattern's own pieces."""
+    import random
+
+    from mmcorpus.extract.word_lists import DATE_DIGITS, DATE_OR_TIME, WEEKDAY_NAME
+
+    pieces = ["1", "12", "2019", "03", "7", ".", "/", ":", "-", " ", ", ", "de ", "t", "am", "p.m.", "uhr", "h",
+              "st", "th", "jan", "march", "mär", "sept", "décembre", "stycznia", "mon", "day", "tuesday", "sun",
+              "freitag", "sábado", "posted", "by", "x", "é", "\n", "|"]
+    rng = random.Random(12)
+    found = 0
+    for _ in range(60_000):
+        line = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 9)))
+        if DATE_OR_TIME.search(line):
+            found += 1
+            assert DATE_DIGITS.search(line) or WEEKDAY_NAME.search(line), line
+    assert found > 5_000
+    for line in ["3 comments", "page 2 of 10", "€ 1,99", "v1.2"]:
+        assert not DATE_OR_TIME.search(line) and not is_metadata_line(line)

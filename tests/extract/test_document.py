@@ -288,9 +288,10 @@ def test_min_block_chars_drops_short_blocks():
     assert "2 eggs" not in doc.text_blocks and "200 g flour" in doc.text_blocks
 
 
-def test_caption_index_answers_as_a_css_query_on_each_element():
+def test_caption_index_answers_as_a_css_query_on_each_element_inside_what_it_covers(monkeypatch):
     from selectolax.lexbor import LexborHTMLParser
 
+    from mmcorpus.extract import document
     from mmcorpus.extract.document import _CAPTION_CSS, CaptionIndex
 
     html = ("<div class='gallery'><div class='wp-caption' id='a'><img src='/1.jpg'><p class='wp-caption-text'>One</p>"
@@ -298,11 +299,33 @@ def test_caption_index_answers_as_a_css_query_on_each_element():
             "<p class='Caption'>Two</p></div><div id='c'><div><img src='/3.jpg'></div></div>"
             "<figure><img src='/4.jpg'><figcaption class='bildunterschrift'>Vier</figcaption></figure></div>")
     body = LexborHTMLParser(html).body
+
+    def inside(node, top) -> bool:
+        while node is not None:
+            if node.mem_id == top.mem_id:
+                return True
+            node = node.parent
+        return False
+
+    def check(index, covered) -> None:
+        for node in body.traverse():
+            if any(inside(node, top) for top in covered):
+                want = node.css_first(_CAPTION_CSS)
+                got = index.first_in(node)
+                assert (got.mem_id if got is not None else None) == (want.mem_id if want is not None else None), \
+                    node.html
+
+    divs = body.css("div")
+    for order in (divs, divs[::-1], [divs[2], divs[0], divs[2]], [body]):  # nested, repeated, the whole page
+        index = CaptionIndex(body)
+        for i, top in enumerate(order):
+            index.cover(top)
+            check(index, order[:i + 1])
+    monkeypatch.setattr(document, "_MAX_CAPTION_QUERIES", 1)  # past the bound: the whole page at once
     index = CaptionIndex(body)
-    for node in body.traverse():
-        want = node.css_first(_CAPTION_CSS)
-        got = index.first_in(node)
-        assert (got.mem_id if got is not None else None) == (want.mem_id if want is not None else None), node.html
+    index.cover(divs[3])
+    index.cover(divs[1])
+    check(index, [body])
 
 
 def test_image_caption_from_a_caption_class_beside_it():
