@@ -93,8 +93,7 @@ def main_content(tree, text_labels: list[int], flags, front_page: bool = False) 
         keep_linked_items(keep, labels, text_labels, blocks, tags, parent, flags, inside, furniture)
     card_chars = 0
     if flags is not tree.thread_flags:  # a thread's posts are cards whose linked lines are headers
-        card_chars = keep_card_links(keep, text_labels, blocks, tags, tree.names, parent, tree.chars, flags,
-                                     inside, furniture)
+        card_chars = keep_card_links(keep, text_labels, blocks, tree, flags, inside, furniture)
     keep_lone_toc(keep, labels, text_labels, blocks, tree.names, end, flags, inside)
     if wide is not region:
         inside = _images_in_widened(tree, region, keep, inside)
@@ -758,68 +757,106 @@ CARD_NEAR_LEVELS = 6  # a larger card (a teaser with a long excerpt): the neares
 CARD_PAGE_SHARE = 0.7  # cards gaining lines hold this much of the output: the page is made of cards
 
 
-def card_roots(blocks, tags, names, parent, chars) -> list[int]:
-    """Per block, the card it belongs to (-1: none): a repeated item of a grid or a list.
+class CardFinder:
+    """The card a block belongs to (-1: none), found on demand: a repeated item of a grid or a list.
 
-    Among the block's ancestors that are one of at least ``CARD_REPEATS`` siblings of the same
-    shape (tag and first class) and hold at most ``CARD_MAX_CHARS`` of text, the most repeated one
-    (the nearest of equals): a product grid's tile (repeated 30 times), not the rows inside one tile
-    (repeated three times), nor the page sections above the grid. Where no such ancestor is small
-    enough (a news card with a long excerpt), the nearest repeated ancestor within
-    ``CARD_NEAR_LEVELS``. One pass over the elements in document order (a parent before its
-    children).
+    Among the block owner's ancestors-or-self (the root aside) that are one of at least
+    ``CARD_REPEATS`` siblings of the same shape (tag and first class) and hold at most
+    ``CARD_MAX_CHARS`` of text, the most repeated one (the nearest of equals): a product grid's
+    tile (repeated 30 times), not the rows inside one tile (repeated three times), nor the page
+    sections above the grid. Where no such ancestor is small enough (a news card with a long
+    excerpt), the nearest repeated ancestor at most ``CARD_NEAR_LEVELS - 1`` levels up.
+
+    On demand because few blocks need a card (a page's linked lines and the output text of their
+    cards): a sibling group's shapes are counted when one of its members is first asked about,
+    not over every element of the page (then 60% of :func:`keep_card_links`'s time).
     """
-    n = len(tags)
-    first: dict[str, str] = {}
-    shape = tags[:]  # tag, or tag and first class
-    for i, nm in names.items():
-        c = first.get(nm)
-        if c is None:
-            parts = nm.split("\t", 1)[0].split(None, 1)
-            c = first[nm] = " " + parts[0] if parts else ""
-        shape[i] = tags[i] + c
-    keys = list(zip(parent, shape))
-    count = Counter(keys)
-    rep = [count[key] for key in keys]
-    best = [-1] * n  # the most repeated small ancestor-or-self, while ancestors are small
-    near = [-1] * n  # the nearest repeated ancestor-or-self (the root, 0, is never one)
-    for i in range(1, n):
-        p = parent[i]
-        r = rep[i]
-        if r >= CARD_REPEATS:
-            near[i] = i
-            if chars[i] <= CARD_MAX_CHARS:
-                up = best[p]
-                best[i] = i if up < 0 or r >= rep[up] else up
+
+    def __init__(self, tags, names, parent, end, chars):
+        self.tags, self.names, self.parent, self.end, self.chars = tags, names, parent, end, chars
+        self._first: dict[str, str] = {}  # class/id names -> " " + first class ("" if none)
+        self._reps: dict[int, int] = {}  # element -> siblings of its shape, itself included
+        self._best: dict[int, int] = {}  # element -> the most repeated small ancestor-or-self (-1: none)
+        self._cards: dict[int, int] = {}  # owner -> its card
+
+    def _rep(self, i: int) -> int:
+        """How many of its siblings (itself included) have i's shape; 0 where its parent has fewer than
+        ``CARD_REPEATS`` children (none of them is a card). Counted for all the siblings at once."""
+        r = self._reps.get(i)
+        if r is not None:
+            return r
+        end, reps = self.end, self._reps
+        kids = []
+        k, last = self.parent[i] + 1, end[self.parent[i]]
+        while k <= last:  # the children of i's parent: each subtree is the range [k, end[k]]
+            kids.append(k)
+            k = end[k] + 1
+        if len(kids) < CARD_REPEATS:
+            for k in kids:
+                reps[k] = 0
+            return 0
+        tags, names, first = self.tags, self.names, self._first
+        shapes = []
+        for k in kids:
+            nm = names.get(k)
+            if nm is None:
+                shapes.append(tags[k])
+                continue
+            c = first.get(nm)
+            if c is None:
+                parts = nm.split("\t", 1)[0].split(None, 1)
+                c = first[nm] = " " + parts[0] if parts else ""
+            shapes.append(tags[k] + c)
+        count = Counter(shapes)
+        for k, shape in zip(kids, shapes):
+            reps[k] = count[shape]
+        return reps[i]
+
+    def card(self, owner: int) -> int:
+        """The card of a block whose owner element is ``owner``."""
+        c = self._cards.get(owner)
+        if c is not None:
+            return c
+        parent, chars, reps, best = self.parent, self.chars, self._reps, self._best
+        chain = []  # the small ancestors-or-self not yet known, nearest first
+        a = owner
+        while a > 0 and chars[a] <= CARD_MAX_CHARS:
+            c = best.get(a)
+            if c is not None:
+                break
+            chain.append(a)
+            a = parent[a]
         else:
-            near[i] = near[p]
-            if chars[i] <= CARD_MAX_CHARS:
-                best[i] = best[p]
-    out = []
-    for b in blocks:
-        o = b[3]
-        if o <= 0:
-            out.append(-1)
-            continue
-        c = best[o]
-        if c < 0:
-            c = near[o]
-            if c >= 0:  # o itself or an ancestor: at most CARD_NEAR_LEVELS - 1 levels up
-                a, up = o, 0
-                while a != c and up < CARD_NEAR_LEVELS:
-                    a, up = parent[a], up + 1
-                if up >= CARD_NEAR_LEVELS:
-                    c = -1
-        out.append(c)
-    return out
+            c = -1
+        if chain:
+            most = reps[c] if c >= 0 else 0
+            for a in reversed(chain):  # downwards: a nearer one wins when repeated as often
+                r = reps.get(a)
+                if r is None:
+                    r = self._rep(a)
+                if r >= CARD_REPEATS and r >= most:
+                    c, most = a, r
+                best[a] = c
+        if c < 0:  # none: the nearest repeated ancestor, this close
+            a = owner
+            for _ in range(CARD_NEAR_LEVELS):
+                if a <= 0:
+                    break
+                r = reps.get(a)
+                if (r if r is not None else self._rep(a)) >= CARD_REPEATS:
+                    c = a
+                    break
+                a = parent[a]
+        self._cards[owner] = c
+        return c
 
 
-def keep_card_links(keep: list[bool], base: list[int], blocks, tags, names, parent, chars, flags,
-                    inside: bytearray, furniture: bytearray) -> int:
+def keep_card_links(keep: list[bool], base: list[int], blocks, tree, flags, inside: bytearray,
+                    furniture: bytearray) -> int:
     """On a page of cards, keep, in place, the linked lines of each card that has output text;
     returns the characters so kept.
 
-    A card of a listing or a product grid is a repeated element (:func:`card_roots`) holding a
+    A card of a listing or a product grid is a repeated element (:class:`CardFinder`) holding a
     few short lines: a linked title, a linked author or brand, a price, a format, a date. Link
     density makes the linked ones BAD, so the output kept each card's unlinked lines ("Hardcover",
     "3 formats available") without the title they describe; :func:`listing_labels` recovers only
@@ -840,39 +877,57 @@ def keep_card_links(keep: list[bool], base: list[int], blocks, tags, names, pare
     listings 0.675 -> 0.712 (with the caller's retry not counting these lines), collections 0.634
     -> 0.645, all 0.850 -> 0.853, the other types level or better on each half of the pages split
     by id parity.
+
+    Cards are looked up for the linked lines and for the output blocks inside their cards only.
     """
-    linked = [not keep[i] and base[i] == BAD and inside[b[4]] and not flags[b[4]] and not furniture[i]
-              and b[2] > MAX_SHORT_LINK_DENSITY * len(b[1]) for i, b in enumerate(blocks)]
-    if not any(linked):
+    linked = [i for i, b in enumerate(blocks)
+              if base[i] == BAD and not keep[i] and inside[b[4]] and not flags[b[4]] and not furniture[i]
+              and b[2] > MAX_SHORT_LINK_DENSITY * len(b[1])]
+    if not linked:
         return 0
-    cards = card_roots(blocks, tags, names, parent, chars)
-    card_text: dict[int, str] = {}
-    total = 0
-    for c, k, b in zip(cards, keep, blocks):
-        if k:
-            total += len(b[1])
-            if c >= 0:
-                card_text[c] = card_text.get(c, "") + "\n" + b[1]
-    if not card_text:
-        return 0
-    seen: dict[str, int] = {}
-    for c, b in zip(cards, blocks):
+    tags, end = tree.tags, tree.end
+    finder = CardFinder(tags, tree.names, tree.parent, end, tree.chars)
+    card = finder.card
+    lines: list[tuple[int, int]] = []  # (linked block, its card)
+    for i in linked:
+        c = card(blocks[i][3])
         if c >= 0:
-            seen[b[1]] = seen.get(b[1], 0) + 1
+            lines.append((i, c))
+    if not lines:
+        return 0
+    # the output blocks of those cards (a card's blocks have their owner in its subtree), in order
+    kept = sorted((b[3], i) for i, b in enumerate(blocks) if keep[i])
+    owners = [o for o, _i in kept]
+    card_text: dict[int, str] = {}
+    for c in {c for _i, c in lines}:
+        lo, hi = bisect_left(owners, c), bisect_right(owners, end[c])
+        ids = sorted(i for o, i in kept[lo:hi] if card(o) == c) if lo < hi else None
+        if ids:
+            card_text[c] = "".join("\n" + blocks[i][1] for i in ids)
+    lines = [(i, c) for i, c in lines if c in card_text and blocks[i][1] not in card_text[c]]
+    if not lines:
+        return 0
+    # a line's text on no other block of a card (the line itself is on one)
+    count = Counter(b[1] for b in blocks)
+    repeated = {blocks[i][1] for i, _c in lines if count[blocks[i][1]] > 1}
+    if repeated:
+        in_card = Counter(b[1] for b in blocks if b[1] in repeated and card(b[3]) >= 0)
+        lines = [(i, c) for i, c in lines if in_card[blocks[i][1]] <= 1]
     nb = len(blocks)
-    chosen = []
-    for i, b in enumerate(blocks):
-        c = cards[i]
-        if not linked[i] or c not in card_text or seen[b[1]] > 1 or b[1] in card_text[c]:
-            continue
+    chosen, gaining = [], set()
+    for i, c in lines:
+        b = blocks[i]
         stop = blocks[i + 1][4] if i + 1 < nb else len(tags)
         if b[2] >= len(b[1]) and tags[b[4]:stop].count("a") > 1:
             continue  # wholly links, and several of them
         chosen.append(i)
+        gaining.add(c)
+    if not chosen:
+        return 0
     added = sum(len(blocks[i][1]) for i in chosen)
-    gaining = {cards[i] for i in chosen}
     in_cards = sum(len(t) - t.count("\n") for c, t in card_text.items() if c in gaining)
-    if not chosen or in_cards + added < CARD_PAGE_SHARE * (total + added):
+    total = sum(len(b[1]) for b, k in zip(blocks, keep) if k)
+    if in_cards + added < CARD_PAGE_SHARE * (total + added):
         return 0
     for i in chosen:
         keep[i] = True
