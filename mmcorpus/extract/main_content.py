@@ -781,7 +781,7 @@ class CardFinder:
 
     On demand because few blocks need a card (a page's linked lines and the output text of their
     cards): a sibling group's shapes are counted when one of its members is first asked about,
-    not over every element of the page (then 60% of :func:`keep_card_links`'s time).
+    not over every element of the page (which was most of :func:`keep_card_links`'s time).
     """
 
     def __init__(self, tags, names, parent, end, chars):
