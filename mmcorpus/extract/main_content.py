@@ -47,6 +47,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
+from itertools import accumulate
 
 from mmcorpus.extract.ascii_re import ascii_lower_matcher
 from mmcorpus.extract.block_labels import BAD, CAPTION, GOOD, LOW, MAX_SHORT_LINK_DENSITY, NEAR, SHORT
@@ -79,7 +80,7 @@ def main_content(tree, text_labels: list[int], flags, front_page: bool = False) 
     furniture = furniture_sections(labels, blocks, tags, parent, end)
     labels = smooth_labels(labels, blocks, tags)
     top, chosen = readability_core(tags, tree.names, parent, end, tree.chars, tree.links, blocks, labels)
-    good, bad = subtree_text(labels, blocks, parent)
+    good, bad = subtree_text(labels, blocks, end)
     region = extend_region(top, chosen, tags, tree.names, parent, end, good, bad)
     wide = widen_region(region, top, parent, good, FRONT_WIDEN_SHARE if front_page else WIDEN_SHARE)
     if wide is region:
@@ -93,8 +94,7 @@ def main_content(tree, text_labels: list[int], flags, front_page: bool = False) 
         keep_linked_items(keep, labels, text_labels, blocks, tags, parent, flags, inside, furniture)
     card_chars = 0
     if flags is not tree.thread_flags:  # a thread's posts are cards whose linked lines are headers
-        card_chars = keep_card_links(keep, text_labels, blocks, tags, tree.names, parent, tree.chars, flags,
-                                     inside, furniture)
+        card_chars = keep_card_links(keep, text_labels, blocks, tree, flags, inside, furniture)
     keep_lone_toc(keep, labels, text_labels, blocks, tree.names, end, flags, inside)
     if wide is not region:
         inside = _images_in_widened(tree, region, keep, inside)
@@ -326,33 +326,26 @@ def listing_labels(labels: list[int], base: list[int], blocks, tags) -> None:
                 labels[i] = NEAR
 
 
-def _neighbours(labels: list[int]) -> tuple[list[int], list[int]]:
-    """Per block, the label of the nearest block before and after it that is neither short nor
-    a caption (BAD past either end of the page)."""
-    n = len(labels)
-    before, after = [BAD] * n, [BAD] * n
-    last = BAD
-    for i in range(n):
-        before[i] = last
-        if labels[i] not in (SHORT, CAPTION):
-            last = labels[i]
-    last = BAD
-    for i in range(n - 1, -1, -1):
-        after[i] = last
-        if labels[i] not in (SHORT, CAPTION):
-            last = labels[i]
-    return before, after
-
-
 def smooth_labels(labels: list[int], blocks, tags) -> list[int]:
     """Context (jusText): near-good blocks next to a good one are good; then short blocks between
-    good ones, and short headings followed by a good one, are good. Captions are transparent."""
-    before, after = _neighbours(labels)
-    out = [GOOD if lab == NEAR and GOOD in (b, a) else lab for lab, b, a in zip(labels, before, after)]
-    before, after = _neighbours(out)
-    for i, lab in enumerate(out):
-        if lab == SHORT and after[i] == GOOD and (before[i] == GOOD or tags[blocks[i][3]] in HEADINGS):
+    good ones, and short headings followed by a good one, are good. Captions are transparent.
+
+    A block's neighbours are the nearest blocks before and after it that are neither short nor
+    captions (BAD past either end of the page): one list of those, walked once per step."""
+    out = list(labels)
+    solid = [i for i, lab in enumerate(labels) if lab != SHORT and lab != CAPTION]
+    last = len(solid) - 1
+    for k, i in enumerate(solid):
+        if labels[i] == NEAR and ((k and labels[solid[k - 1]] == GOOD) or (k < last and labels[solid[k + 1]] == GOOD)):
             out[i] = GOOD
+    before, lab_before = -1, BAD
+    for i in solid:  # the short blocks between two solid ones, where the later one is good
+        lab = out[i]
+        if lab == GOOD and i > before + 1:
+            for j in range(before + 1, i):
+                if out[j] == SHORT and (lab_before == GOOD or tags[blocks[j][3]] in HEADINGS):
+                    out[j] = GOOD
+        before, lab_before = i, lab
     return out
 
 
@@ -396,17 +389,16 @@ def furniture_sections(labels: list[int], blocks, tags, parent, end) -> bytearra
     nb = len(blocks)
     marked = bytearray(nb)
     i = 0
-    while i < nb:
+    for h in [k for k, b in enumerate(blocks) if len(b[1]) <= 60 and _section_heading(b[1])]:
+        if h < i:
+            continue  # inside a section already marked
+        i = h
         _pos, text, _link, owner, el = blocks[i]
-        if len(text) > 60 or not _section_heading(text):
-            i += 1
-            continue
         tag = tags[owner]
         prev = blocks[i - 1][3] if i else owner
         if (tag in LIST_ITEMS and prev != owner and tags[prev] == tag and parent[prev] == parent[owner]
                 and text.count(" ") + 1 >= LIST_ENTRY_WORDS):
-            i += 1  # an entry after others of its list ("More on Postgres Performance"), not a title
-            continue
+            continue  # an entry after others of its list ("More on Postgres Performance"), not a title
         level = _LEVEL.get(tag, 7)
         to_end = bool(END_HEADINGS.match(text))
         scope = parent[owner] if owner > 0 else owner
@@ -429,13 +421,15 @@ def furniture_sections(labels: list[int], blocks, tags, parent, end) -> bytearra
             j += 1
         topic = TOPIC_HEADINGS.match(text) if level < 7 and prose >= TOPIC_SECTION_PROSE else None
         if topic and (topic.group(1) or not linked):
-            i += 1  # the page's own section on a further topic, not a list of links
-            continue
+            continue  # the page's own section on a further topic, not a list of links
         for k in range(i, j):
             labels[k] = BAD
         marked[i:j] = b"\x01" * (j - i)
         i = j
     return marked
+
+
+_ANCESTOR_DIVISORS = (1, 2, 6, 9, 12)  # a paragraph's score in its parent, grandparent (/2), three more (/3 per level)
 
 
 def readability_core(tags, names, parent, end, chars, links, blocks, labels) -> tuple[int, list[int]]:
@@ -452,21 +446,29 @@ def readability_core(tags, names, parent, end, chars, links, blocks, labels) -> 
         n = len(text)
         if n < 25 or lab < 0 or tags[owner] not in SCORED_TAGS:
             continue
-        s = 1.0 + text.count(",") + text.count("،") + text.count("，") + min(n // 100, 3)
-        anc, level = parent[owner], 0
-        while anc >= 0 and level < 5:
-            if anc not in score:
-                score[anc] = TAG_PRIOR.get(tags[anc], 0) + class_weight(names.get(anc))
-            score[anc] += s / (1 if level == 0 else 2 if level == 1 else level * 3)
-            anc, level = parent[anc], level + 1
+        s = 1.0 + text.count(",") + min(n // 100, 3)
+        if not text.isascii():  # (an O(1) test) Arabic and CJK commas
+            s += text.count("،") + text.count("，")
+        anc = parent[owner]
+        for div in _ANCESTOR_DIVISORS:
+            if anc < 0:
+                break
+            v = score.get(anc)
+            if v is None:  # first scored: its tag prior and class weight
+                nm = names.get(anc)
+                v = TAG_PRIOR.get(tags[anc], 0) + (class_info(nm).weight if nm else 0)
+            score[anc] = v + s / div
+            anc = parent[anc]
     if not score:
         return 0, [0]
 
     def final(i: int) -> float:
         return score.get(i, 0.0) * (1.0 - links[i] / chars[i] if chars[i] else 0.0)
 
-    top = max(score, key=final)
-    top_score = final(top)
+    ids = list(score)  # the first of the best, as max(score, key=final), without a call per element
+    finals = [score[i] * (1.0 - links[i] / chars[i] if chars[i] else 0.0) for i in ids]
+    top_score = max(finals)
+    top = ids[finals.index(top_score)]
     threshold, last, p = top_score / 3, top_score, parent[top]
     while p > 0:
         ps = final(p) if p in score else None
@@ -501,9 +503,24 @@ def readability_core(tags, names, parent, end, chars, links, blocks, labels) -> 
     return top, chosen
 
 
-def subtree_text(labels, blocks, parent) -> tuple[list[int], list[int]]:
+class SubtreeSums:
+    """Per element, the sum of a per-element count over its subtree ``[i, end[i]]``, read as
+    ``sums[i]``: a difference of two prefix sums over the elements (taken in C), so that the few
+    subtrees asked about cost no pass up the tree."""
+
+    __slots__ = ("_upto", "_end")
+
+    def __init__(self, own: list[int], end):
+        self._upto = list(accumulate(own, initial=0))  # _upto[k]: the sum over the elements before k
+        self._end = end
+
+    def __getitem__(self, i: int) -> int:
+        return self._upto[self._end[i] + 1] - self._upto[i]
+
+
+def subtree_text(labels, blocks, end) -> tuple[SubtreeSums, SubtreeSums]:
     """Per element: characters of GOOD/NEAR blocks and of BAD blocks in its subtree."""
-    n = len(parent)
+    n = len(end)
     good = [0] * n
     bad = [0] * n
     for (_pos, text, _link, _owner, el), lab in zip(blocks, labels):
@@ -511,11 +528,7 @@ def subtree_text(labels, blocks, parent) -> tuple[list[int], list[int]]:
             good[el] += len(text)
         elif lab == BAD:
             bad[el] += len(text)
-    for i in range(n - 1, 0, -1):
-        p = parent[i]
-        good[p] += good[i]
-        bad[p] += bad[i]
-    return good, bad
+    return SubtreeSums(good, end), SubtreeSums(bad, end)
 
 
 def _shape(tags, names, i: int) -> tuple[str, str]:
@@ -614,21 +627,19 @@ def widen_over_short(region: list[int], top: int, parent, end, labels: list[int]
     articles unchanged, forums 0.774 -> 0.771 (one thread); the same test at 0.7, as in
     :func:`widen_region`, took service pages up but articles down.
     """
-    total = inside = 0
-    texts = []
+    own = [0] * (len(end) + 1)  # per element, the text of its own blocks; then prefix sums
+    total = 0
     for (_pos, text, _link, _owner, el), lab in zip(blocks, labels):
         if lab >= SHORT:
             n = len(text)
             total += n
-            texts.append((el, n))
-            for r in region:
-                if r <= el <= end[r]:
-                    inside += n
-                    break
+            own[el + 1] += n
+    upto = list(accumulate(own))  # upto[k]: the text of the elements before k
+    inside = sum(upto[end[r] + 1] - upto[r] for r in region)  # region roots are disjoint subtrees
     if not total or inside >= share * total:
         return region
     a = top
-    while a > 0 and sum(n for el, n in texts if a <= el <= end[a]) < WIDEN_COVER * total:
+    while a > 0 and upto[end[a] + 1] - upto[a] < WIDEN_COVER * total:
         a = parent[a]
     return [a]
 
@@ -758,68 +769,106 @@ CARD_NEAR_LEVELS = 6  # a larger card (a teaser with a long excerpt): the neares
 CARD_PAGE_SHARE = 0.7  # cards gaining lines hold this much of the output: the page is made of cards
 
 
-def card_roots(blocks, tags, names, parent, chars) -> list[int]:
-    """Per block, the card it belongs to (-1: none): a repeated item of a grid or a list.
+class CardFinder:
+    """The card a block belongs to (-1: none), found on demand: a repeated item of a grid or a list.
 
-    Among the block's ancestors that are one of at least ``CARD_REPEATS`` siblings of the same
-    shape (tag and first class) and hold at most ``CARD_MAX_CHARS`` of text, the most repeated one
-    (the nearest of equals): a product grid's tile (repeated 30 times), not the rows inside one tile
-    (repeated three times), nor the page sections above the grid. Where no such ancestor is small
-    enough (a news card with a long excerpt), the nearest repeated ancestor within
-    ``CARD_NEAR_LEVELS``. One pass over the elements in document order (a parent before its
-    children).
+    Among the block owner's ancestors-or-self (the root aside) that are one of at least
+    ``CARD_REPEATS`` siblings of the same shape (tag and first class) and hold at most
+    ``CARD_MAX_CHARS`` of text, the most repeated one (the nearest of equals): a product grid's
+    tile (repeated 30 times), not the rows inside one tile (repeated three times), nor the page
+    sections above the grid. Where no such ancestor is small enough (a news card with a long
+    excerpt), the nearest repeated ancestor at most ``CARD_NEAR_LEVELS - 1`` levels up.
+
+    On demand because few blocks need a card (a page's linked lines and the output text of their
+    cards): a sibling group's shapes are counted when one of its members is first asked about,
+    not over every element of the page (which was most of :func:`keep_card_links`'s time).
     """
-    n = len(tags)
-    first: dict[str, str] = {}
-    shape = tags[:]  # tag, or tag and first class
-    for i, nm in names.items():
-        c = first.get(nm)
-        if c is None:
-            parts = nm.split("\t", 1)[0].split(None, 1)
-            c = first[nm] = " " + parts[0] if parts else ""
-        shape[i] = tags[i] + c
-    keys = list(zip(parent, shape))
-    count = Counter(keys)
-    rep = [count[key] for key in keys]
-    best = [-1] * n  # the most repeated small ancestor-or-self, while ancestors are small
-    near = [-1] * n  # the nearest repeated ancestor-or-self (the root, 0, is never one)
-    for i in range(1, n):
-        p = parent[i]
-        r = rep[i]
-        if r >= CARD_REPEATS:
-            near[i] = i
-            if chars[i] <= CARD_MAX_CHARS:
-                up = best[p]
-                best[i] = i if up < 0 or r >= rep[up] else up
+
+    def __init__(self, tags, names, parent, end, chars):
+        self.tags, self.names, self.parent, self.end, self.chars = tags, names, parent, end, chars
+        self._first: dict[str, str] = {}  # class/id names -> " " + first class ("" if none)
+        self._reps: dict[int, int] = {}  # element -> siblings of its shape, itself included
+        self._best: dict[int, int] = {}  # element -> the most repeated small ancestor-or-self (-1: none)
+        self._cards: dict[int, int] = {}  # owner -> its card
+
+    def _rep(self, i: int) -> int:
+        """How many of its siblings (itself included) have i's shape; 0 where its parent has fewer than
+        ``CARD_REPEATS`` children (none of them is a card). Counted for all the siblings at once."""
+        r = self._reps.get(i)
+        if r is not None:
+            return r
+        end, reps = self.end, self._reps
+        kids = []
+        k, last = self.parent[i] + 1, end[self.parent[i]]
+        while k <= last:  # the children of i's parent: each subtree is the range [k, end[k]]
+            kids.append(k)
+            k = end[k] + 1
+        if len(kids) < CARD_REPEATS:
+            for k in kids:
+                reps[k] = 0
+            return 0
+        tags, names, first = self.tags, self.names, self._first
+        shapes = []
+        for k in kids:
+            nm = names.get(k)
+            if nm is None:
+                shapes.append(tags[k])
+                continue
+            c = first.get(nm)
+            if c is None:
+                parts = nm.split("\t", 1)[0].split(None, 1)
+                c = first[nm] = " " + parts[0] if parts else ""
+            shapes.append(tags[k] + c)
+        count = Counter(shapes)
+        for k, shape in zip(kids, shapes):
+            reps[k] = count[shape]
+        return reps[i]
+
+    def card(self, owner: int) -> int:
+        """The card of a block whose owner element is ``owner``."""
+        c = self._cards.get(owner)
+        if c is not None:
+            return c
+        parent, chars, reps, best = self.parent, self.chars, self._reps, self._best
+        chain = []  # the small ancestors-or-self not yet known, nearest first
+        a = owner
+        while a > 0 and chars[a] <= CARD_MAX_CHARS:
+            c = best.get(a)
+            if c is not None:
+                break
+            chain.append(a)
+            a = parent[a]
         else:
-            near[i] = near[p]
-            if chars[i] <= CARD_MAX_CHARS:
-                best[i] = best[p]
-    out = []
-    for b in blocks:
-        o = b[3]
-        if o <= 0:
-            out.append(-1)
-            continue
-        c = best[o]
-        if c < 0:
-            c = near[o]
-            if c >= 0:  # o itself or an ancestor: at most CARD_NEAR_LEVELS - 1 levels up
-                a, up = o, 0
-                while a != c and up < CARD_NEAR_LEVELS:
-                    a, up = parent[a], up + 1
-                if up >= CARD_NEAR_LEVELS:
-                    c = -1
-        out.append(c)
-    return out
+            c = -1
+        if chain:
+            most = reps[c] if c >= 0 else 0
+            for a in reversed(chain):  # downwards: a nearer one wins when repeated as often
+                r = reps.get(a)
+                if r is None:
+                    r = self._rep(a)
+                if r >= CARD_REPEATS and r >= most:
+                    c, most = a, r
+                best[a] = c
+        if c < 0:  # none: the nearest repeated ancestor, this close
+            a = owner
+            for _ in range(CARD_NEAR_LEVELS):
+                if a <= 0:
+                    break
+                r = reps.get(a)
+                if (r if r is not None else self._rep(a)) >= CARD_REPEATS:
+                    c = a
+                    break
+                a = parent[a]
+        self._cards[owner] = c
+        return c
 
 
-def keep_card_links(keep: list[bool], base: list[int], blocks, tags, names, parent, chars, flags,
-                    inside: bytearray, furniture: bytearray) -> int:
+def keep_card_links(keep: list[bool], base: list[int], blocks, tree, flags, inside: bytearray,
+                    furniture: bytearray) -> int:
     """On a page of cards, keep, in place, the linked lines of each card that has output text;
     returns the characters so kept.
 
-    A card of a listing or a product grid is a repeated element (:func:`card_roots`) holding a
+    A card of a listing or a product grid is a repeated element (:class:`CardFinder`) holding a
     few short lines: a linked title, a linked author or brand, a price, a format, a date. Link
     density makes the linked ones BAD, so the output kept each card's unlinked lines ("Hardcover",
     "3 formats available") without the title they describe; :func:`listing_labels` recovers only
@@ -840,39 +889,57 @@ def keep_card_links(keep: list[bool], base: list[int], blocks, tags, names, pare
     listings 0.675 -> 0.712 (with the caller's retry not counting these lines), collections 0.634
     -> 0.645, all 0.850 -> 0.853, the other types level or better on each half of the pages split
     by id parity.
+
+    Cards are looked up for the linked lines and for the output blocks inside their cards only.
     """
-    linked = [not keep[i] and base[i] == BAD and inside[b[4]] and not flags[b[4]] and not furniture[i]
-              and b[2] > MAX_SHORT_LINK_DENSITY * len(b[1]) for i, b in enumerate(blocks)]
-    if not any(linked):
+    linked = [i for i, b in enumerate(blocks)
+              if base[i] == BAD and not keep[i] and inside[b[4]] and not flags[b[4]] and not furniture[i]
+              and b[2] > MAX_SHORT_LINK_DENSITY * len(b[1])]
+    if not linked:
         return 0
-    cards = card_roots(blocks, tags, names, parent, chars)
-    card_text: dict[int, str] = {}
-    total = 0
-    for c, k, b in zip(cards, keep, blocks):
-        if k:
-            total += len(b[1])
-            if c >= 0:
-                card_text[c] = card_text.get(c, "") + "\n" + b[1]
-    if not card_text:
-        return 0
-    seen: dict[str, int] = {}
-    for c, b in zip(cards, blocks):
+    tags, end = tree.tags, tree.end
+    finder = CardFinder(tags, tree.names, tree.parent, end, tree.chars)
+    card = finder.card
+    lines: list[tuple[int, int]] = []  # (linked block, its card)
+    for i in linked:
+        c = card(blocks[i][3])
         if c >= 0:
-            seen[b[1]] = seen.get(b[1], 0) + 1
+            lines.append((i, c))
+    if not lines:
+        return 0
+    # the output blocks of those cards (a card's blocks have their owner in its subtree), in order
+    kept = sorted((b[3], i) for i, b in enumerate(blocks) if keep[i])
+    owners = [o for o, _i in kept]
+    card_text: dict[int, str] = {}
+    for c in {c for _i, c in lines}:
+        lo, hi = bisect_left(owners, c), bisect_right(owners, end[c])
+        ids = sorted(i for o, i in kept[lo:hi] if card(o) == c) if lo < hi else None
+        if ids:
+            card_text[c] = "".join("\n" + blocks[i][1] for i in ids)
+    lines = [(i, c) for i, c in lines if c in card_text and blocks[i][1] not in card_text[c]]
+    if not lines:
+        return 0
+    # a line's text on no other block of a card (the line itself is on one)
+    count = Counter(b[1] for b in blocks)
+    repeated = {blocks[i][1] for i, _c in lines if count[blocks[i][1]] > 1}
+    if repeated:
+        in_card = Counter(b[1] for b in blocks if b[1] in repeated and card(b[3]) >= 0)
+        lines = [(i, c) for i, c in lines if in_card[blocks[i][1]] <= 1]
     nb = len(blocks)
-    chosen = []
-    for i, b in enumerate(blocks):
-        c = cards[i]
-        if not linked[i] or c not in card_text or seen[b[1]] > 1 or b[1] in card_text[c]:
-            continue
+    chosen, gaining = [], set()
+    for i, c in lines:
+        b = blocks[i]
         stop = blocks[i + 1][4] if i + 1 < nb else len(tags)
         if b[2] >= len(b[1]) and tags[b[4]:stop].count("a") > 1:
             continue  # wholly links, and several of them
         chosen.append(i)
+        gaining.add(c)
+    if not chosen:
+        return 0
     added = sum(len(blocks[i][1]) for i in chosen)
-    gaining = {cards[i] for i in chosen}
     in_cards = sum(len(t) - t.count("\n") for c, t in card_text.items() if c in gaining)
-    if not chosen or in_cards + added < CARD_PAGE_SHARE * (total + added):
+    total = sum(len(b[1]) for b, k in zip(blocks, keep) if k)
+    if in_cards + added < CARD_PAGE_SHARE * (total + added):
         return 0
     for i in chosen:
         keep[i] = True
@@ -920,7 +987,7 @@ def keep_blocks(labels: list[int], blocks, tags, parent, inside) -> list[bool]:
     keeps its short blocks.
     """
     nb = len(blocks)
-    idx = [i for i in range(nb) if inside[blocks[i][4]]]
+    idx = [i for i, b in enumerate(blocks) if inside[b[4]]]
     goods = [i for i in idx if labels[i] >= NEAR]
     keep = [False] * nb
     if not goods:
@@ -929,30 +996,25 @@ def keep_blocks(labels: list[int], blocks, tags, parent, inside) -> list[bool]:
         return keep
     first, last = goods[0], goods[-1]
     prose_parents = {parent[blocks[i][3]] for i in goods}
+
+    def keep_run(run: list[int]) -> None:
+        for i in run:
+            owner = blocks[i][3]
+            keep[i] = (first < i < last or len(run) >= 3 or parent[owner] in prose_parents
+                       or (i < first and tags[owner] in HEADINGS))
+
     # runs of consecutive short blocks (captions and bad blocks between them do not break a run)
-    run_len = [0] * nb
-    k = 0
-    while k < len(idx):
-        if labels[idx[k]] != SHORT:
-            k += 1
-            continue
-        j = k
-        members = []
-        while j < len(idx) and labels[idx[j]] in (SHORT, CAPTION, BAD):
-            if labels[idx[j]] == SHORT:
-                members.append(idx[j])
-            j += 1
-        for m in members:
-            run_len[m] = len(members)
-        k = j
+    run: list[int] = []
     for i in idx:
         lab = labels[i]
         if lab == SHORT:
-            owner = blocks[i][3]
-            keep[i] = (first < i < last or run_len[i] >= 3 or parent[owner] in prose_parents
-                       or (i < first and tags[owner] in HEADINGS))
-        else:
-            keep[i] = lab >= LOW
+            run.append(i)
+        elif lab >= LOW:  # low, near-good or good: kept, and the end of a run
+            keep[i] = True
+            if run:
+                keep_run(run)
+                run = []
+    keep_run(run)
     return keep
 
 
@@ -985,26 +1047,23 @@ def images_beside_dropped_text(tree, keep: list[bool], labels: list[int], flags,
     shown = [ei for _pos, ei, _node in tree.images if inside[ei]]
     if not shown:
         return
-    # prefix sums over the blocks in element order (nearly document order already: text after a
-    # nested block belongs to an earlier element): a subtree [a, end[a]]'s kept and dropped text is
-    # a difference of two bisections, no pass over the elements
-    per_el = sorted((b[4], len(b[1]) if k else 0, len(b[1]) if not k and _structural_bad(b, lab, flags) else 0)
-                    for b, k, lab in zip(blocks, keep, labels))
-    els, kept, dropped = [], [0], [0]
-    k_sum = d_sum = 0
-    for el, kc, dc in per_el:
-        k_sum += kc
-        d_sum += dc
-        els.append(el)
-        kept.append(k_sum)
-        dropped.append(d_sum)
+    # per element, the kept and the dropped text of its own blocks; their prefix sums over the
+    # elements (in C) make a subtree [a, end[a]]'s a difference of two
+    n = len(parent)
+    kept, dropped = [0] * (n + 1), [0] * (n + 1)
+    for b, k, lab in zip(blocks, keep, labels):
+        if k:
+            kept[b[4] + 1] += len(b[1])
+        elif lab == BAD and _structural_bad(b, lab, flags):
+            dropped[b[4] + 1] += len(b[1])
+    kept, dropped = list(accumulate(kept)), list(accumulate(dropped))
     for ei in shown:
         a = ei
         for _ in range(levels):
             a = parent[a]
             if a < 0:
                 break
-            lo, hi = bisect_left(els, a), bisect_right(els, end[a])
+            lo, hi = a, end[a] + 1
             if kept[hi] > kept[lo]:
                 break
             if dropped[hi] > dropped[lo]:

@@ -459,20 +459,72 @@ def test_card_titles_do_not_stand_in_for_an_article_hidden_by_its_class_name():
     assert "hidden article 7" in text
 
 
-def test_card_roots_picks_the_repeated_tile_not_the_rows_inside_it():
+def _card_roots_one_pass(t) -> list[int]:
+    """CardFinder's definition computed over every element in one pass: the reference it must agree with."""
+    from collections import Counter
+
+    from mmcorpus.extract.main_content import CARD_MAX_CHARS, CARD_NEAR_LEVELS, CARD_REPEATS
+
+    shape = [tag + (" " + t.names[i].split("\t", 1)[0].split()[0] if t.names.get(i, "").split("\t", 1)[0].split()
+                    else "") for i, tag in enumerate(t.tags)]
+    count = Counter(zip(t.parent, shape))
+    rep = [count[key] for key in zip(t.parent, shape)]
+    best, near = [-1] * len(t.tags), [-1] * len(t.tags)
+    for i in range(1, len(t.tags)):
+        p = t.parent[i]
+        near[i] = i if rep[i] >= CARD_REPEATS else near[p]
+        if t.chars[i] <= CARD_MAX_CHARS:
+            up = best[p]
+            best[i] = i if rep[i] >= CARD_REPEATS and (up < 0 or rep[i] >= rep[up]) else up
+    out = []
+    for b in t.blocks:
+        o = b[3]
+        c = best[o] if o > 0 else -1
+        if c < 0 and o > 0 and near[o] >= 0:
+            a, up = o, 0
+            while a != near[o] and up < CARD_NEAR_LEVELS:
+                a, up = t.parent[a], up + 1
+            c = near[o] if up < CARD_NEAR_LEVELS else -1
+        out.append(c)
+    return out
+
+
+def _tree(html: str):
     from selectolax.lexbor import LexborHTMLParser
 
-    from mmcorpus.extract.main_content import card_roots
     from mmcorpus.extract.page_tree import build_page_tree
+
+    return build_page_tree(LexborHTMLParser(html).body, 512, 100)
+
+
+def test_a_card_is_the_repeated_tile_not_the_rows_inside_it():
+    from mmcorpus.extract.main_content import CardFinder
 
     tiles = "".join(f"<li class='tile'><div class='row'>Name {i}</div><div class='row'>${i}.00</div>"
                     f"<div class='row'>In stock</div></li>" for i in range(5))
-    root = LexborHTMLParser(f"<html><body><ul class='grid'>{tiles}</ul><p>alone</p></body></html>").body
-    t = build_page_tree(root, 512, 100)
-    cards = card_roots(t.blocks, t.tags, t.names, t.parent, t.chars)
-    by_text = {b[1]: c for b, c in zip(t.blocks, cards)}
+    t = _tree(f"<html><body><ul class='grid'>{tiles}</ul><p>alone</p></body></html>")
+    finder = CardFinder(t.tags, t.names, t.parent, t.end, t.chars)
+    by_text = {b[1]: finder.card(b[3]) for b in t.blocks}
     assert t.tags[by_text["Name 0"]] == "li" and by_text["Name 0"] == by_text["$0.00"] != by_text["Name 1"]
     assert by_text["alone"] == -1
+
+
+def test_cards_found_on_demand_are_those_of_the_one_pass_definition():
+    from mmcorpus.extract.main_content import CardFinder
+
+    long_text = " ".join(["word"] * 100)  # a teaser too long for a small card: the nearest repeated ancestor
+    teasers = "".join(f"<div class='teaser'><h3><a href='/{i}'>Story {i}</a></h3><p>{long_text}</p></div>"
+                      for i in range(4))
+    deep = "<div>" * 8 + "".join(f"<section><p>{long_text} {i}</p></section>" for i in range(3)) + "</div>" * 8
+    tiles = "".join(f"<li class='tile x'><div class='a'>A {i}</div><div class='a'>B</div><div class='a'>C</div>"
+                    f"<p>D {i}</p></li>" for i in range(3))  # as repeated as the rows inside: the nearer wins
+    far = "".join(f"<section>{'<div>' * (4 + i)}<p>{long_text}</p>{'</div>' * (4 + i)}</section>" for i in range(3))
+    pairs = "".join(f"<li><p>only two {i}</p></li>" for i in range(2))
+    t = _tree(f"<html><body><main>{teasers}</main>{deep}<ul>{tiles}</ul><ol>{pairs}</ol>{far}text</body></html>")
+    finder = CardFinder(t.tags, t.names, t.parent, t.end, t.chars)
+    reference = _card_roots_one_pass(t)
+    assert [finder.card(b[3]) for b in reversed(t.blocks)] == reference[::-1]
+    assert len(set(reference)) > 5  # the fixture has cards of each kind
 
 
 def _toc(n: int) -> str:
