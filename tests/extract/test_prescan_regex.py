@@ -51,7 +51,8 @@ _PIECES = [
     b"<div", b"<DiV", b"<a", b"<p", b"<html", b"<HTML", b"<htmlx", b"<html.", b"<body", b"<bOdy", b"<b", b"<br",
     b"<script", b"<SCRIPT", b"<scripts", b"<style", b"<title", b"<textarea", b"<xmp", b"<iframe", b"<noembed",
     b"<noframes", b"<nav", b"<span", b"<td", b"<x", b"</script", b"</STYLE", b"</title>", b"</div>", b"</a x=\">\">",
-    b" ", b"\t", b"\n", b"/", b"=", b" = ", b'"', b"'", b">", b"<", b"<!--", b"-->", b"--", b"<!", b"<!x>", b"</>", b"<?",
+    b" ", b"\t", b"\n", b"/", b"=", b" = ", b'"', b"'", b">", b"<", b"<!--", b"-->", b"--", b"<!", b"<!x>",
+    b"</>", b"<?",
     b' class="x"', b" id='y'", b" a=b", b' a="x>y"', b" a='<\"'", b' b="" ', b' c=""d=""', b" checked", b" =x",
     b' ="q"', b"a\"b", b' data-x="1"', b"text ", b"words and more ", b"<div a=\"", b"\"a1 a2 a3",
 ]
