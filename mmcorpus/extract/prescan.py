@@ -18,7 +18,8 @@ does. A tag is skipped when it reads as at most ``limit`` attributes after its n
 with an optional ``=`` and value; any other shape stops the scan at the tag, whose attributes are
 then counted exactly. The tag name runs to whitespace, ``/`` or ``>`` as in the tokenizer, so a
 quote in it opens no value (``<a="x a1 a2 ...">`` has attributes ``a1``, ``a2``...). It runs
-at ~200 MB/s, 11-14% of extraction CPU on real pages (docs/benchmarks.md, "Hostile input").
+at ~300-350 MB/s (WCXB's 388 MB in ~1.1 s; the regex is written for the engine's cost per step, see
+:func:`_token_re`; tests/extract/test_prescan_regex.py checks it stops where its plain form does).
 What it guarantees, with the defaults, for any page up to ``extract.max_html_bytes`` (5 MB): at
 most 256 distinct attribute names per element (a whole page of such elements: scan + parse ~1 s)
 and a sum over selects of options^2 of at most 5,000^2 (< 0.2 s). Pages beyond are dropped as
@@ -31,20 +32,46 @@ import re
 
 from mmcorpus.config import ExtractConfig
 
+# Byte classes are spelled out, not ``\s`` (for bytes patterns ``\s`` is exactly these six): a bitmap
+# class costs the regex engine less per byte than a category test.
+_S = rb" \t\n\r\f\v"
 # What follows a tag name up to its ">", as the HTML tokenizer reads it: separators, attribute
 # names (which may hold quotes: ``class="a""`` leaves a name ``"``), and "=" with a value, where a
 # quote opens a value that may hold ">", "<" or "<!--".
-_VALUE = rb"=\s*+(?:\"[^\"]*+\"|'[^']*+'|[^\s>]*+)"
-_TAG_BODY = rb"(?:[\s/]++|[^\s/>=]++|" + _VALUE + rb")*+"
+_VALUE = rb"=[%s]*+(?:\"[^\"]*+\"|'[^']*+'|[^%s>]*+)" % (_S, _S)
+_TAG_BODY = rb"(?:[%s/]++|[^%s/>=]++|%s)*+" % (_S, _S, _VALUE)
 # The same, one unit at a time (a run of name or separator characters, or a whole value): an
 # attribute takes at least two units (its name, then a separator or a value), so a raw-text start
 # tag of at most 2 * limit units cannot hold more than ``limit`` attributes.
-_UNIT = rb"(?:[^\s/>=]++|[\s/]++|" + _VALUE + rb")"
+_UNIT = rb"(?:[^%s/>=]++|[%s/]++|%s)" % (_S, _S, _VALUE)
 # One attribute of a start tag: separators, a name, and optionally "=" and a value. A start tag that
 # matches its name then at most ``limit`` of these holds at most ``limit`` attributes; one regex
 # repetition per attribute, where counting units took three (name, separator, value).
-_ATTR = rb"(?:[\s/]*+[^\s/>=]++(?:\s*+" + _VALUE + rb")?)"
+_ATTR = rb"(?:[%s/]*+[^%s/>=]++(?:[%s]*+%s)?+)" % (_S, _S, _S, _VALUE)
+# The common attribute, ``name="value"``, in fewer regex steps: each repetition is one _ATTR
+# repetition, so a tag read by it is one the general form reads the same way.
+_QUOTED_ATTR = rb"(?:[%s/]*+[^%s/>=\"']++=\"[^\"]*+\")" % (_S, _S)
 _RAW = rb"script|style|textarea|title|xmp|iframe|noembed|noframes"
+_SPECIAL = [b"html", b"body", *_RAW.split(b"|")]
+_NAME_END = rb"(?=[%s/>])" % _S
+
+
+def _anycase(name: bytes) -> bytes:
+    """``name`` as a regex that matches it in any case (``[sS][cC]...``): without ``re.I`` the
+    engine skips an alternative on its first byte without entering it."""
+    return b"".join(b"[%c%c]" % (c, c - 32) if 97 <= c <= 122 else bytes([c]) for c in name)
+
+
+def _start_heads() -> list[bytes]:
+    """The first letter of a start tag with the check that it does not begin html, body or a
+    raw-text element: letters that begin none of these need no check, which most tags skip."""
+    firsts = sorted({n[:1] for n in _SPECIAL})
+    other = b"[" + b"".join(bytes([c, c - 32]) for c in range(97, 123) if bytes([c]) not in firsts) + b"]"
+    heads = [other]
+    for f in firsts:
+        rest = b"|".join(_anycase(n[1:]) for n in _SPECIAL if n[:1] == f)
+        heads.append(_anycase(f) + rb"(?!(?:" + rest + rb")" + _NAME_END + rb")")
+    return heads
 
 
 def _token_re(limit: int) -> re.Pattern[bytes]:
@@ -53,20 +80,32 @@ def _token_re(limit: int) -> re.Pattern[bytes]:
     the next start tag that can: a long one, or an ``<html>``/``<body>`` (their attributes merge).
     Every position is either skipped or starts that token, so a search never fails midway (which
     would make the regex engine restart at the next byte, quadratic in its turn). Raw-text
-    elements are spelled out one by one: a backreference there trips a bug in ``re``."""
+    elements are spelled out one by one: a backreference there trips a bug in ``re``.
+
+    Written for the engine's cost per step (a repetition or branch taken costs far more than a byte
+    tested): the text after a tag is read with the tag, alternatives share their ``<``, letters are
+    spelled in both cases (so an alternative is skipped on its first byte), and a start tag tries
+    the ``name="value"`` form before the general one.
+    """
     k = 2 * limit
+    text = rb"[^<]*+"
+    general = rb"[^%s/>]*+%s{0,%d}+[%s/]*+(?:>%s|\Z)" % (_S, _ATTR, limit, _S, text)
+    quoted = rb"[^%s/>\"'=]*+%s{0,%d}+[%s/]*+>%s" % (_S, _QUOTED_ATTR, limit, _S, text)
+    starts = b"|".join(head + rb"(?:" + quoted + b"|" + general + rb")" for head in _start_heads())
+    raws = b"".join(
+        rb"|%s%s%s{0,%d}+>[^<]*+(?:<(?!/%s%s)[^<]*+)*+" % (_anycase(n), _NAME_END, _UNIT, k, _anycase(n), _NAME_END)
+        for n in _RAW.split(b"|"))
     skip = (
-        rb"(?:[^<]++"  # the common cases first: text, end tags without a value, short ordinary start tags
-        rb"|</[a-z][^>=]*+>"
-        rb"|<(?!(?:html|body|" + _RAW + rb")(?=[\s/>]))[a-z][^\s/>]*+" + _ATTR + rb"{0,%d}+[\s/]*+(?:>|\Z)" % limit
-        + rb"|</[a-z]" + _TAG_BODY + rb">?"
-        + b"".join(rb"|<%s(?=[\s/>])" % name + _UNIT + rb"{0,%d}+>(?:[^<]++|<(?!/%s(?=[\s/>])))*+" % (k, name)
-                   for name in _RAW.split(b"|"))
-        + rb"|<!--(?:[^-]++|-(?!->))*+(?:-->)?"
-        rb"|<(?![a-z!/])|<!(?!--)|</(?![a-z])"
-        rb")*+"
+        rb"(?:[^<]++|<(?:"
+        rb"/[a-zA-Z][^>=]*+>" + text  # end tags without a value
+        + b"|" + starts
+        + rb"|/[a-zA-Z]" + _TAG_BODY + rb"(?:>" + text + rb")?"
+        + raws
+        + rb"|!--[^-]*+(?:-(?!->)[^-]*+)*+(?:-->" + text + rb")?"
+        + rb"|(?![a-zA-Z!/])" + text + rb"|!(?!--)" + text + rb"|/(?![a-zA-Z])" + text
+        + rb"))*+"
     )
-    return re.compile(skip + rb"(?:(<[a-z]" + _TAG_BODY + rb")|\Z)", re.I)
+    return re.compile(skip + rb"(?:(<[a-zA-Z]" + _TAG_BODY + rb")|\Z)")
 
 
 _TOKEN_RES: dict[int, re.Pattern[bytes]] = {}
