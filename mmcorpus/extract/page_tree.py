@@ -68,8 +68,10 @@ HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
 CLASS_EXEMPT = frozenset(["body", "html", "article", "main", "a", "img", "figure", "picture"])
 BR = "\x00"  # stands for <br> inside a block's raw text (the parser never leaves a NUL in text)
 
-# One selector per attribute name: a selector on an attribute the page lacks costs nothing.
-_ATTR_QUERY = "[hidden],[aria-hidden],[style],[role]"
+# One selector per attribute name: a selector on an attribute the page lacks costs nothing. Of the
+# inline styles only those that can hide (the words of ``_HIDDEN_STYLE``) are fetched: Lexbor tests the
+# rest in C, where each one fetched is a Python node to build and read.
+_ATTR_QUERY = "[hidden],[aria-hidden],[style*=none],[style*=hidden],[role]"
 _HIDDEN_STYLE = re.compile("display: ?none|visibility: ?hidden")
 _P = LexborHTMLParser("")
 _JUNK_IDS = frozenset(_P.create_node(t).tag_id for t in JUNK_TAGS)
