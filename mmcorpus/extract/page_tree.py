@@ -29,6 +29,7 @@ range ``[i, end[i]]``, so "everything inside this element" is a slice, never ano
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -58,23 +59,27 @@ LAYOUT_MAX_SHARE = 0.4  # a layout element holding more of the page's text than 
 # unstyled content) would otherwise lose it all (WCXB: documentation 0.902 -> 0.913). ``aria-hidden``
 # always goes.
 HIDDEN_MAX_SHARE = 0.5
-# Elements holding the article besides <article> and <main> (Readability never flags their ancestors).
-PROTECT_ATTR_CSS = "[itemprop=articleBody],[role=main]"
+# Elements holding the article besides <article> and <main> (Readability never flags their ancestors):
+# ``itemprop="articleBody"`` or ``role="main"``, read by the walk (values matched exactly, as the CSS
+# query ``[itemprop=articleBody],[role=main]`` would).
 CAPTION_MAX_CHARS = 400  # a caption-classed element holding more text than this is not a caption
 HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
 # Never flagged by their class: the page itself, the article, links and images.
 CLASS_EXEMPT = frozenset(["body", "html", "article", "main", "a", "img", "figure", "picture"])
 BR = "\x00"  # stands for <br> inside a block's raw text (the parser never leaves a NUL in text)
 
-# One selector per attribute name: a selector on an attribute the page lacks costs nothing.
-_ATTR_QUERY = "[hidden],[aria-hidden],[style],[role]"
-_HIDDEN_STYLES = ("display:none", "display: none", "visibility:hidden", "visibility: hidden")
+# One selector per attribute name: a selector on an attribute the page lacks costs nothing. Of the
+# inline styles only those that can hide (the words of ``_HIDDEN_STYLE``) are fetched: Lexbor tests the
+# rest in C, where each one fetched is a Python node to build and read.
+_ATTR_QUERY = "[hidden],[aria-hidden],[style*=none],[style*=hidden],[role]"
+_HIDDEN_STYLE = re.compile("display: ?none|visibility: ?hidden")
 _P = LexborHTMLParser("")
 _JUNK_IDS = frozenset(_P.create_node(t).tag_id for t in JUNK_TAGS)
 _LAYOUT_IDS = frozenset(_P.create_node(t).tag_id for t in LAYOUT_TAGS)
+_REMOVED_IDS = _JUNK_IDS | _LAYOUT_IDS  # one look-up for the nine elements of ten that are neither
 _SCRIPT_ID = _P.create_node("script").tag_id
 _BUTTON_ID = _P.create_node("button").tag_id
-_HEADINGS_CSS = ",".join(sorted(HEADINGS))  # the same heading tags, as a CSS query
+_HEADING_IDS = frozenset(_P.create_node(t).tag_id for t in HEADINGS)
 
 # Inline formatting elements: without a class or id they add nothing the rules use, so the walk
 # folds them into their parent (fewer elements, same blocks and link counts).
@@ -151,7 +156,7 @@ def _sort_shown(node, a, role: str | None, hidden: list, layout: list) -> None:
     if role == "tabpanel":
         return
     style = a.get("style")
-    if "hidden" in a or (style and any(s in style for s in _HIDDEN_STYLES)):
+    if "hidden" in a or (style and _HIDDEN_STYLE.search(style)):
         hidden.append(node)
     elif role in LAYOUT_ROLES:
         layout.append(node)
@@ -174,7 +179,10 @@ def _section_toggle(button) -> bool:
     buttons ("Add to cart", "Menu", "Close") are controls and go as junk. WCXB dev: service
     +0.0015, collections +0.003, products +0.0005, the other types level."""
     par = button.parent
-    return (par is not None and par.tag in HEADINGS) or button.css_first(_HEADINGS_CSS) is not None
+    if par is not None and par.tag_id in _HEADING_IDS:
+        return True
+    # a walk of the button's few nodes: a CSS query parses its selector list on every call (4x slower)
+    return any(node.tag_id in _HEADING_IDS for node in button.traverse())
 
 
 def remove_junk(root) -> list[str]:
@@ -197,14 +205,14 @@ def remove_junk(root) -> list[str]:
     json_ld = []
     for node in root.traverse():
         tid = node.tag_id
-        if tid in _JUNK_IDS:
-            if tid == _BUTTON_ID and _section_toggle(node):
-                continue
+        if tid not in _REMOVED_IDS:
+            continue
+        if tid in _LAYOUT_IDS:
+            layout.append(node)
+        elif not (tid == _BUTTON_ID and _section_toggle(node)):
             junk.append(node)
             if tid == _SCRIPT_ID and "ld+json" in (node.attributes.get("type") or ""):
                 json_ld.append(node.text())
-        elif tid in _LAYOUT_IDS:
-            layout.append(node)
     last = 0
     panels = []  # aria-hidden elements with an id: a closed panel if a control names it
     for node in root.css(_ATTR_QUERY):
@@ -296,12 +304,15 @@ def _pre(raw: str) -> str:
     return "\n".join(lines).strip("\n")
 
 
+_new_tuple = tuple.__new__  # a NamedTuple's own constructor is a Python-level call: 1.6x slower
+
+
 def _add_block(blocks: list, buf: list[str], pos: int, link: int, owner: int, el: int, tags: list[str]) -> None:
     """Close the text run ``buf`` into a block, unless it is only whitespace."""
     raw = "".join(buf)
     text = _pre(raw) if tags[owner] == "pre" else _norm(raw)
     if text:
-        blocks.append(Block(pos, text, link * len(text) // len(raw), owner, el))
+        blocks.append(_new_tuple(Block, (pos, text, link * len(text) // len(raw), owner, el)))
 
 
 CELL_SEPARATOR = " | "  # between the cells of one table row
@@ -351,6 +362,7 @@ def build_page_tree(root, max_depth: int, max_images: int) -> PageTree:
     blocks: list[Block] = []
     images: list[ImageSlot] = []
     special: list[tuple[int, int]] = []  # (element, kind) of noscript / figcaption / article / main
+    protected: list[int] = []  # elements with itemprop="articleBody" or role="main": hold the article
     index: dict[int, int] = {}
     get = index.get
     kinds = _KIND
@@ -394,13 +406,16 @@ def build_page_tree(root, max_depth: int, max_images: int) -> PageTree:
             else:
                 mid = node.mem_id
                 a = node.attributes
-                if "class" in a or "id" in a or a.get("itemprop") == "comment":
-                    cls = a.get("class") or ""
-                    if a.get("itemprop") == "comment":  # schema.org's reader comment: named as one (flags, thread view)
-                        cls += " comment"
-                    nm = f"{cls}\t{a.get('id') or ''}"
-                else:
-                    nm = None
+                nm = None
+                if a:  # a third of the elements have no attribute: no look-ups
+                    prop = a.get("itemprop")
+                    if "class" in a or "id" in a or prop == "comment":
+                        cls = a.get("class") or ""
+                        if prop == "comment":  # schema.org's reader comment: named as one (flags, thread view)
+                            cls += " comment"
+                        nm = f"{cls}\t{a.get('id') or ''}"
+                    if prop == "articleBody" or a.get("role") == "main":
+                        protected.append(pi if kind == _TRANSPARENT and nm is None else len(tags))
                 if kind == _TRANSPARENT and nm is None:
                     index[mid] = pi  # folded into its parent
                     continue
@@ -458,7 +473,7 @@ def build_page_tree(root, max_depth: int, max_images: int) -> PageTree:
         links[p] += links[i]
         if end[i] > end[p]:
             end[p] = end[i]
-    flags, caption_flags, thread_flags = _flags(root, tags, parent, end, chars, names, special, index, blocks)
+    flags, caption_flags, thread_flags = _flags(tags, parent, end, chars, names, special, protected, blocks)
     return PageTree(tags, parent, end, chars, links, names, blocks, images, flags, caption_flags, thread_flags,
                     n_img, capped)
 
@@ -483,7 +498,7 @@ def _heading_anchor(ei: int, name: str, tags: list[str], end: list[int], blocks)
     return False
 
 
-def _flags(root, tags, parent, end, chars, names, special, index,
+def _flags(tags, parent, end, chars, names, special, protected,
            blocks) -> tuple[bytearray, bytearray, bytearray | None]:
     n = len(tags)
     furniture = [ei for ei, kind in special if kind & _NOSCRIPT]
@@ -507,8 +522,7 @@ def _flags(root, tags, parent, end, chars, names, special, index,
     thread_flags = bytearray(n) if comments else None
     if furniture:
         # Readability: never flag an element that holds the article
-        protected = [ei for ei, kind in special if kind & _PROTECT]
-        protected += [index[m] for m in (nd.mem_id for nd in root.css(PROTECT_ATTR_CSS)) if m in index]
+        protected = [ei for ei, kind in special if kind & _PROTECT] + protected
         holds_article: set[int] = set()
         for i in protected:
             while i >= 0 and i not in holds_article:

@@ -131,3 +131,27 @@ def test_svg_camel_case_names_do_not_leak_into_html_tags():
     # report one as the other (and SVG is junk anyway).
     t = tree_of("<svg><clipPath></clipPath></svg><clippath><p>x</p></clippath>")
     assert "clipPath" not in t.tags and texts(t) == ["x"]
+
+
+def test_elements_holding_the_article_are_never_flagged():
+    # itemprop="articleBody" / role="main" (values as written) keep their furniture-named ancestors;
+    # a folded inline element protects the element it is folded into
+    t = tree_of(
+        "<div class='sidebar'><div itemprop='articleBody'><p>Body text</p></div></div>"
+        "<div class='sidebar'><p>Side text</p></div>"
+        "<div class='sidebar'><span role='main'>Main text</span></div>"
+        "<div class='sidebar'><p role='MAIN'>Upper text</p></div>"
+    )
+    flag = {b[1]: t.flags[b[3]] for b in t.blocks}
+    assert flag == {"Body text": 0, "Side text": 1, "Main text": 0, "Upper text": 1}
+
+
+def test_inline_styles_hide_only_with_display_none_or_visibility_hidden():
+    # the query fetches styles holding "none" or "hidden"; the rule itself reads the declarations
+    t = tree_of(
+        "<p>" + "Real text of the page. " * 10 + "</p>"
+        "<p style='color:red'>Red.</p><p style='display:none'>Gone one.</p>"
+        "<p style='visibility: hidden'>Gone two.</p><p style='border:none'>No border.</p>"
+        "<p style='overflow:hidden'>Clipped.</p><p style='DISPLAY:NONE'>Upper case.</p>"
+    )
+    assert texts(t)[1:] == ["Red.", "No border.", "Clipped.", "Upper case."]
