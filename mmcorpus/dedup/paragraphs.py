@@ -94,9 +94,6 @@ def repeated_block_indices(texts: list[str | None], min_chars: int) -> list[int]
     listed. Exact copies only: the extractor already collapses whitespace inside a block."""
     if min_chars <= 0:
         return []
-    keys = [k for k in [t.strip() for t in texts if t is not None and len(t) >= min_chars] if len(k) >= min_chars]
-    if len(set(keys)) == len(keys):  # the common case, no block repeats: one C-level pass each
-        return []
     seen: set[str] = set()
     out: list[int] = []
     for i, t in enumerate(texts):
@@ -162,16 +159,6 @@ def without_repeated_lines(texts: list[str | None], min_chars: int) -> tuple[lis
     removed = 0
     for t in texts:
         if t is None or len(t) < min_chars:  # no line of the block can be long enough
-            out.append(t)
-            continue
-        if "\n" not in t:  # one line (most blocks): no code block, no lines to split
-            key = t.strip()
-            if len(key) >= min_chars:
-                if key in seen:
-                    removed += 1
-                    out.append(None)
-                    continue
-                seen.add(key)
             out.append(t)
             continue
         lines = t.split("\n")

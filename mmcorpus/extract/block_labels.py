@@ -122,14 +122,14 @@ def text_labels(blocks, tags: list[str] | None = None) -> list[int]:
     for i, (_pos, text, link, owner, _el) in enumerate(blocks):
         n = len(text)
         ld = link / n
-        if ld > MAX_LINK_DENSITY or (text[0] in "hw" and is_bare_url(text)):  # the call only where it may hold
+        may_be_dateline = tags is None or tags[owner] not in TABLE_CELLS
+        if ld > MAX_LINK_DENSITY or is_bare_url(text):
             labels.append(BAD)
         elif n < SHORT_CHARS:
             bad = ld > MAX_SHORT_LINK_DENSITY or is_boilerplate_line(text) or (
-                (tags is None or tags[owner] not in TABLE_CELLS) and is_metadata_line(text))
+                may_be_dateline and is_metadata_line(text))
             labels.append(BAD if bad else SHORT)
-        elif n < GOOD_CHARS and (is_boilerplate_line(text) or (
-                (tags is None or tags[owner] not in TABLE_CELLS) and is_metadata_line(text))):
+        elif n < GOOD_CHARS and (is_boilerplate_line(text) or (may_be_dateline and is_metadata_line(text))):
             labels.append(BAD)
         elif ld > 0.25:
             labels.append(BAD if ld > 0.35 else LOW)

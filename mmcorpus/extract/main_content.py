@@ -462,13 +462,14 @@ def readability_core(tags, names, parent, end, chars, links, blocks, labels) -> 
     if not score:
         return 0, [0]
 
-    def final(i: int) -> float:
-        return score.get(i, 0.0) * (1.0 - links[i] / chars[i] if chars[i] else 0.0)
+    # the final scores, computed once in one comprehension (no Python call per scored element)
+    final_score = {i: v * (1.0 - links[i] / chars[i] if chars[i] else 0.0) for i, v in score.items()}
 
-    ids = list(score)  # the first of the best, as max(score, key=final), without a call per element
-    finals = [score[i] * (1.0 - links[i] / chars[i] if chars[i] else 0.0) for i in ids]
-    top_score = max(finals)
-    top = ids[finals.index(top_score)]
+    def final(i: int) -> float:
+        return final_score.get(i, 0.0)
+
+    top = max(final_score, key=final_score.get)  # the first of the best
+    top_score = final_score[top]
     threshold, last, p = top_score / 3, top_score, parent[top]
     while p > 0:
         ps = final(p) if p in score else None
@@ -627,19 +628,19 @@ def widen_over_short(region: list[int], top: int, parent, end, labels: list[int]
     articles unchanged, forums 0.774 -> 0.771 (one thread); the same test at 0.7, as in
     :func:`widen_region`, took service pages up but articles down.
     """
-    own = [0] * (len(end) + 1)  # per element, the text of its own blocks; then prefix sums
+    own = [0] * len(end)  # per element, the text of its own blocks
     total = 0
     for (_pos, text, _link, _owner, el), lab in zip(blocks, labels):
         if lab >= SHORT:
             n = len(text)
             total += n
-            own[el + 1] += n
-    upto = list(accumulate(own))  # upto[k]: the text of the elements before k
-    inside = sum(upto[end[r] + 1] - upto[r] for r in region)  # region roots are disjoint subtrees
+            own[el] += n
+    text_in = SubtreeSums(own, end)
+    inside = sum(text_in[r] for r in region)  # region roots are disjoint subtrees
     if not total or inside >= share * total:
         return region
     a = top
-    while a > 0 and upto[end[a] + 1] - upto[a] < WIDEN_COVER * total:
+    while a > 0 and text_in[a] < WIDEN_COVER * total:
         a = parent[a]
     return [a]
 
@@ -1047,25 +1048,23 @@ def images_beside_dropped_text(tree, keep: list[bool], labels: list[int], flags,
     shown = [ei for _pos, ei, _node in tree.images if inside[ei]]
     if not shown:
         return
-    # per element, the kept and the dropped text of its own blocks; their prefix sums over the
-    # elements (in C) make a subtree [a, end[a]]'s a difference of two
+    # per element, the kept and the dropped text of its own blocks, summed over subtrees
     n = len(parent)
-    kept, dropped = [0] * (n + 1), [0] * (n + 1)
+    kept, dropped = [0] * n, [0] * n
     for b, k, lab in zip(blocks, keep, labels):
         if k:
-            kept[b[4] + 1] += len(b[1])
+            kept[b[4]] += len(b[1])
         elif lab == BAD and _structural_bad(b, lab, flags):
-            dropped[b[4] + 1] += len(b[1])
-    kept, dropped = list(accumulate(kept)), list(accumulate(dropped))
+            dropped[b[4]] += len(b[1])
+    kept_in, dropped_in = SubtreeSums(kept, end), SubtreeSums(dropped, end)
     for ei in shown:
         a = ei
         for _ in range(levels):
             a = parent[a]
             if a < 0:
                 break
-            lo, hi = a, end[a] + 1
-            if kept[hi] > kept[lo]:
+            if kept_in[a]:
                 break
-            if dropped[hi] > dropped[lo]:
+            if dropped_in[a]:
                 inside[ei] = 0
                 break
