@@ -146,6 +146,7 @@ class _Interrupts:
 
             def on_sigint(signum, frame):
                 self.interrupted = True
+                _quiet_runner_shutdown()
                 threading.Thread(target=stop_soon, daemon=True).start()
                 raise KeyboardInterrupt
 
@@ -161,6 +162,7 @@ class _Interrupts:
             signal.signal(signal.SIGINT, self._sigint)
         if exc_type is KeyboardInterrupt:
             self.interrupted = True
+            _quiet_runner_shutdown()
             self._stop_workers()
         if self._ljs is not None and self._real is not None:
             self._ljs.subprocess = self._real
@@ -190,6 +192,16 @@ class _Interrupts:
                     os.killpg(proc.pid, signal.SIGKILL)
                 except OSError:
                     pass
+
+
+def _quiet_runner_shutdown() -> None:
+    """After a Ctrl-C, Beam logs each worker handler it fails to close (with a gRPC traceback):
+    the expected end of an interrupted run, not news. Silenced unless the user asked for debug logs."""
+    import logging
+
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        for name in ("apache_beam", "grpc"):
+            logging.getLogger(name).setLevel(logging.CRITICAL + 1)
 
 
 def local_interrupts() -> _Interrupts:
