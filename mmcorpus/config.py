@@ -89,7 +89,7 @@ class TextFilterConfig:
     min_mean_word_length: float = 3.0  # Gopher: mean word length in characters, lower bound
     max_mean_word_length: float = 10.0  # Gopher: mean word length in characters, upper bound
     max_symbol_word_ratio: float = 0.1  # '#' and '...' per word
-    max_bullet_lines_ratio: float = 0.9  # Gopher: share of lines starting with a bullet
+    max_bullet_lines_ratio: float = 0.9  # Gopher: share of lines starting with a bullet (and of their words)
     max_ellipsis_lines_ratio: float = 0.3  # Gopher: share of lines ending with an ellipsis
     min_alpha_words_ratio: float = 0.8  # Gopher: share of words with at least one letter
     min_stop_words: int = 2  # occurrences of stop_words; English only; 0 disables the rule
