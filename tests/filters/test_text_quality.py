@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections import Counter
@@ -316,9 +317,10 @@ def test_repeated_labels_are_left_out_of_the_ngram_rules():
     cards = "\n\n".join(f"{n} {COLOURS[i]}\n${19 + 7 * i}.99\nOnly 1 left!" for i, n in enumerate(NAMES))
     grid = GOOD + "\n\n" + cards
     assert reason(grid) is None
-    # counted, and with n-grams across line breaks (Gopher's), the badge chains with its card
+    # counted, and with n-grams across line breaks and from their second occurrence (Gopher's), the
+    # badge chains with its card
     counted = TextFilterConfig(ngram_skip_repeated_labels=False, ngrams_within_lines=False)
-    assert reason(grid, counted) is not None
+    assert reason(grid, dataclasses.replace(counted, dup_ngram_min_count=2)) is not None
     # a short button label repeated twenty times no longer forms n-grams with itself across lines
     buttons = GOOD + "\n" + "buy now\n" * 20
     assert reason(buttons) is None
@@ -441,6 +443,23 @@ def test_a_product_grid_is_structure_not_repetition():
     grid = GOOD.split("\n\n")[0] + "\n\n" + cards
     assert reason(grid) is None
     assert reason(grid, GOPHER) == "gopher_dup_5gram"
+
+
+def test_repeated_prose_is_a_share_of_the_whole_text():
+    # a shop page: six cards share a blurb sentence, over a 36-row size table. The repeated
+    # n-gram rules read the prose lines only, but the ratio is of the whole text, as Gopher's is of
+    # the document: the blurbs' repeats are 0.33 of the prose and 0.11 of the text
+    first = GOOD.split("\n\n")[0]
+    cards = "\n\n".join(f"{n}\nMade to stay hidden from sight, in {COLOURS[i]}." for i, n in enumerate(NAMES[:6]))
+    table = "\n".join(f"{NAMES[i % 12]} {COLOURS[i % 12]} {MATERIALS[i % 12]} {30 + i} cm" for i in range(36))
+    page = first + "\n\n" + cards + "\n\n" + table
+    assert reason(page) is None
+    p = ParsedText.of(page)
+    assert _dup_ngram_char_ratio(p.prose, 5, 3, within_lines=True) > 0.3  # over the prose alone
+    assert reason(page, dataclasses.replace(CFG, max_top_ngram_char_ratio={})) is None
+    # the cards without the table are mostly their blurbs: still dropped
+    assert reason(first + "\n\n" + cards) is not None
+    assert reason(first + "\n\n" + cards, dataclasses.replace(CFG, max_top_ngram_char_ratio={})) == "gopher_dup_5gram"
 
 
 def test_a_quoted_post_is_an_echo_not_repetition():
