@@ -16,9 +16,9 @@ Sources:
   repeats are still a fraction of the whole text's characters) with a looser all-words
   backstop, an n-gram's second occurrence (an echo) is not counted, short label lines repeated
   down the page are left out of every n-gram rule (with a backstop), and n-grams are counted
-  within a line (the backstops count across lines, as Gopher). The top
-  n-gram's characters are those "contained within" its occurrences, each character once: an
-  occurrence overlapping the one before ("Yes Yes" twice in "Yes Yes Yes") is not counted twice.
+  within a line (the backstops count across lines, as Gopher). The top n-gram's characters are
+  those "contained within" its occurrences, each character once: an occurrence overlapping the
+  one before ("Yes Yes" twice in "Yes Yes Yes") is not counted twice.
   Gopher's quality rules deviate where they judged code and data as junk: code syntax tokens and
   currency or percent signs written apart from their number are not words, ``#1`` is a rank, the
   English stop-word test of prose skips records of values, and bullet lines are a bullet list
@@ -343,9 +343,9 @@ def _top_ngram(p: ParsedText, n: int, within_lines: bool = False) -> tuple[float
     The ratio is Gopher's "fraction of characters contained within the most frequently-occurring
     n-gram": the characters of the words inside one of its occurrences, each word once, / the
     characters of all words. Counting each occurrence whole (datatrove's count x length) counts a
-    word twice where occurrences overlap: a comparison table's rows of "Yes Yes Yes Yes Yes" hold
-    four "Yes Yes" each in five words, and 35 "Yes" cells of 105 characters counted as 168. Without
-    overlap the two agree; the ratio never exceeds 1."""
+    word twice where occurrences overlap: a comparison table's row "Yes Yes Yes Yes Yes" holds four
+    "Yes Yes" in five words, and seven such rows, 35 cells of 105 characters, counted as 168.
+    Without overlap the two agree; the ratio never exceeds 1."""
     lens = p.word_lengths
     total = int(lens.sum())
     if len(lens) < n or total == 0:
@@ -644,11 +644,11 @@ def check_ngrams(p: ParsedText, cfg: TextFilterConfig) -> str | None:
     only. The repeated prose is measured as a share of the whole text's characters, as Gopher's
     ratio is of the document's: over the prose alone, a few repeated sentences among tables and
     cards weighed more the less prose a page had (a sock grid's blurb "Made to stay hidden from
-    sight." on seven cards was 0.46 of its prose and 0.14 of its text; 20 -> 17 gold texts dropped,
-    no WARC page changes). Every word is still checked at the smallest n against a looser limit. An n-gram counts
-    as repeated from its ``dup_ngram_min_count``-th occurrence (3; Gopher: 2, which drops 80): a
-    single echo (a quoted post, a heading restated in the text) is not repetition, a phrase that
-    recurs is.
+    sight." on seven cards was 0.46 of its prose and 0.14 of its text; 20 -> 17 gold texts
+    dropped, no WARC page changes). Every word is still checked at the smallest n against a
+    looser limit. An n-gram counts as repeated from its ``dup_ngram_min_count``-th occurrence (3;
+    Gopher: 2, which drops 80): a single echo (a quoted post, a heading restated in the text) is
+    not repetition, a phrase that recurs is.
 
     The n-grams lie within one line (``ngrams_within_lines``): a line is a paragraph, a list item, a
     table row or a card's field, and the words either side of a line break are no phrase. Counted
