@@ -80,6 +80,20 @@ def test_style_hidden_panel_named_by_a_control_is_kept():
     assert texts(t) == ["Our services.", "We plan your migration.", "We run it for you."]
 
 
+def test_hidden_answer_after_a_question_is_kept():
+    # a script-driven FAQ without ARIA folds each answer with an inline style right after its
+    # question: the question says the hidden sibling is content; a hidden element after a
+    # statement, or after a question too long to be one, still goes
+    t = tree_of(
+        "<div><div><span>Is it free?</span></div>"
+        "<div style='visibility:hidden; height:0'><p>Yes, the basic plan is free.</p></div></div>"
+        "<div><div>Pricing</div><div hidden><p>A hidden promo.</p></div></div>"
+        "<div><p>" + "Why " * 60 + "?</p><div hidden><p>Not an answer.</p></div></div>"
+    )
+    assert texts(t)[:3] == ["Is it free?", "Yes, the basic plan is free.", "Pricing"]
+    assert "A hidden promo." not in texts(t) and "Not an answer." not in texts(t)
+
+
 def test_a_button_that_is_a_section_heading_is_kept():
     # an accordion's trigger inside its heading, and a tab trigger wrapping its heading, carry the
     # section's title; other buttons are controls and go

@@ -256,6 +256,27 @@ def test_a_front_page_is_widened_to_its_sections_where_one_holds_most_of_the_pro
         assert all(f"feature offer {i}" in front for i in range(4)), url
 
 
+def test_an_inner_page_with_prose_under_its_title_is_widened_to_its_sections():
+    # an inner landing page: its <h1>, an intro paragraph in a hero with call-to-action links (not
+    # joined to the core), then a long FAQ (~3/4 of the prose) and short feature sections. The prose
+    # between the title and the FAQ says the FAQ is one section of many; with the title as an <h2>
+    # (no page title above the intro) the FAQ stands alone as before
+    def section(i: int, n: int) -> str:
+        return (f"<section class='s{i}'><div class='row{i}'><div class='col{i}'><div class='text{i}'>"
+                f"<h2>Feature {i}</h2><p>{prose(f'feature offer {i}', n)}</p></div></div></div></section>")
+
+    links = "".join(f"<li><a href='/c{k}'>Book a free consultation {k}</a></li>" for k in range(5))
+    for title, widened in (("h1", True), ("h2", False)):
+        body = (f"<div id='page'><header class='hero'><{title}>Our consulting offer</{title}></header>"
+                "<div class='lead'><div class='box'><div class='w'><div class='x'><div class='y'><div class='z'>"
+                f"<p>{prose('intro offer', 2)}</p><ul>{links}</ul></div></div></div></div></div></div>"
+                + "".join(section(i, 16 if i == 0 else 1) for i in range(4)) + "</div>")
+        text = extract(body, url="https://example.com/services/consulting")
+        assert "feature offer 0" in text
+        assert all((f"feature offer {i}" in text) == widened for i in (1, 2, 3)), title
+        assert ("intro offer" in text) == widened, title
+
+
 def test_a_headings_own_anchor_or_accordion_toggle_is_not_link_text():
     from selectolax.lexbor import LexborHTMLParser
 
