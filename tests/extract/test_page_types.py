@@ -473,6 +473,22 @@ def test_linked_cards_beside_an_article_stay_out():
     assert "main point 4" in text and "Book title 2" not in text
 
 
+def test_short_linked_titles_of_a_listing_whose_long_titles_are_content_are_kept():
+    # a shop grid: most tiles' linked titles are of card length (the listing rule keeps them), a few
+    # are short ("Headphone Stand"); those tiles gain their titles even though the tiles that gain
+    # lines hold little of the output: the page was taken for a listing, it is made of cards
+    long = "".join(f"<div class='tile'><div class='n'><a href='/p{i}'>Three drawer narrow file cabinet model {i}</a>"
+                   f"</div><p class='price'>${100 + i}+</p></div>" for i in range(8))
+    short = "".join(f"<div class='tile'><div class='n'><a href='/s{i}'>Stand {i}</a></div>"
+                    f"<p class='price'>${20 + i}+</p></div>" for i in range(4))
+    body = (f"<main><h1>Accessories for desks</h1><p>Choose from hundreds of accessories for your desk.</p>"
+            f"<div class='grid'>{long}{short}</div></main>")
+    text = extract(body)
+    for i in range(4):
+        assert f"Stand {i}" in text
+    assert "Three drawer narrow file cabinet model 7" in text
+
+
 def test_card_titles_do_not_stand_in_for_an_article_hidden_by_its_class_name():
     # the class rules hide the article; the linked card lines must not stop Readability's retry
     article = "<div class='sidebar'>" + paragraphs("hidden article", 8) + "</div>"
