@@ -119,6 +119,17 @@ END_HEADINGS = re.compile(
     re.IGNORECASE,
 )
 
+# Headings of a page's own cross-references: the links under them are its content, however link
+# dense (Wikipedia's, MediaWiki's and MDN's "See also" and "External links", a manual's "References"
+# and "Next steps"; main_content.keep_reference_sections).
+REFERENCE_HEADINGS = re.compile(
+    r"^(?:see also|external links|further reading|references|next steps|additional resources|"
+    r"more resources|learn more|siehe auch|weblinks|einzelnachweise|literatur|voir aussi|"
+    r"liens externes|références|véase también|enlaces externos|referencias|vedi anche|"
+    r"collegamenti esterni|zie ook|externe links|veja também|ligações externas|"
+    r"zobacz też|linki zewnętrzne|przypisy)[\s:.!?¶#§]*$",
+    re.IGNORECASE,
+)
 BOILERPLATE_LINES = re.compile(
     r"^(?:share|share this|share on \w+|tweet|pin it|print|print this|email|e-mail|advertisement|"
     r"advertising|sponsored|anzeige|werbung|read more|continue reading|weiterlesen|mehr lesen|"
