@@ -31,7 +31,8 @@ taken only near kept text (:func:`_images_in_widened`); linked list items and ta
 of their own, inside the article's span, are kept, and wholly linked ones and linked headings where
 the span holds many (:func:`keep_linked_items`, after step 5), and so are the linked lines of
 repeated cards that have output text on a page of cards (:func:`keep_card_links`, after step 5); a table of
-contents that is a chapter page's content is kept (:func:`keep_lone_toc`, after step 5); an
+contents that is a chapter page's content is kept (:func:`keep_lone_toc`, after step 5), and so are
+the linked lines of a closing "See also" or "References" section (:func:`keep_reference_sections`); an
 element whose name says both furniture and content is content where it holds most of the prose
 (:func:`unflag_prose_holder`, chosen by the caller), and so is a tab widget named a menu, which holds
 prose with few links (:func:`prose_menus`).
@@ -50,10 +51,20 @@ from collections import Counter
 from itertools import accumulate
 
 from mmcorpus.extract.ascii_re import ascii_lower_matcher
-from mmcorpus.extract.block_labels import BAD, CAPTION, GOOD, LOW, MAX_SHORT_LINK_DENSITY, NEAR, SHORT
+from mmcorpus.extract.block_labels import (
+    BAD,
+    CAPTION,
+    GOOD,
+    LOW,
+    MAX_SHORT_LINK_DENSITY,
+    NEAR,
+    SHORT,
+    is_bare_url,
+    is_boilerplate_line,
+)
 from mmcorpus.extract.class_rules import class_info, class_weight
 from mmcorpus.extract.page_tree import HEADINGS
-from mmcorpus.extract.word_lists import END_HEADINGS, SECTION_HEADINGS, TOPIC_HEADINGS
+from mmcorpus.extract.word_lists import END_HEADINGS, REFERENCE_HEADINGS, SECTION_HEADINGS, TOPIC_HEADINGS
 
 RETRY_CHARS = 500
 LIST_ITEMS = frozenset(["li", "dd", "dt"])
@@ -97,6 +108,7 @@ def main_content(tree, text_labels: list[int], flags, front_page: bool = False) 
     if flags is not tree.thread_flags:  # a thread's posts are cards whose linked lines are headers
         card_chars = keep_card_links(keep, text_labels, blocks, tree, flags, inside, furniture, listing)
     keep_lone_toc(keep, labels, text_labels, blocks, tree.names, end, flags, inside)
+    keep_reference_sections(keep, labels, text_labels, blocks, tags, flags, inside, furniture)
     if wide is not region:
         inside = _images_in_widened(tree, region, keep, inside)
     for r in figure_gaps(region, tree.images, parent, end, bad):  # their images, not their text
@@ -799,6 +811,48 @@ def keep_lone_toc(keep: list[bool], labels: list[int], base: list[int], blocks, 
         if len(ids) >= LONE_TOC_ENTRIES and all(base[i] != GOOD for i in ids):
             for i in ids:
                 keep[i] = True
+
+
+REFERENCE_ITEM_TAGS = frozenset(["li", "p", "dd", "dt", "td", "tr"])
+
+
+def keep_reference_sections(keep: list[bool], labels: list[int], base: list[int], blocks, tags, flags,
+                            inside: bytearray, furniture: bytearray) -> None:
+    """Keep, in place, the linked lines of a cross-reference section of the region: under an
+    output heading that names one (``REFERENCE_HEADINGS``: "See also", "References", "External
+    links", "Next steps"...), up to the next heading of its level or above, the list items and
+    paragraphs that only their link density made BAD (not flagged by class/id, not in a furniture
+    section, not a boilerplate line).
+
+    A documentation or wiki page ends with its cross-references: MDN's and ArchWiki's "See also",
+    a manual's "References", a guide's "Next steps", each a list of links with little or no text
+    of their own. Link density rightly drops such lists around an article, and
+    :func:`keep_linked_items` keeps linked lines only between the region's first and last prose
+    (and wholly linked ones only where there are many), so a closing list of a few links is lost;
+    WCXB's documentation ground truth keeps them (on its dev pages, 62 of 70 such lines on 12
+    documentation pages are in it, and most on articles' "References").
+    """
+    nb = len(blocks)
+    i = 0
+    while i < nb:
+        b = blocks[i]
+        tag = tags[b[3]]
+        if not (keep[i] and tag in _LEVEL and len(b[1]) < 40 and REFERENCE_HEADINGS.match(b[1].strip())):
+            i += 1
+            continue
+        level = _LEVEL[tag]
+        i += 1
+        while i < nb:
+            b = blocks[i]
+            tag = tags[b[3]]
+            if tag in _LEVEL and _LEVEL[tag] <= level:
+                break
+            if (not keep[i] and base[i] == BAD and labels[i] == BAD and inside[b[4]] and not flags[b[4]]
+                    and not furniture[i] and tag in REFERENCE_ITEM_TAGS
+                    and b[2] > MAX_SHORT_LINK_DENSITY * len(b[1]) and not is_boilerplate_line(b[1])
+                    and not is_bare_url(b[1])):
+                keep[i] = True
+            i += 1
 
 
 CARD_REPEATS = 3  # a card is one of at least this many siblings of the same shape...

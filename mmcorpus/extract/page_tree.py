@@ -174,6 +174,39 @@ def _controlled_ids(root) -> set[str]:
     return controlled
 
 
+# React's streamed server rendering (``renderToPipeableStream``, used by Next.js and GitBook): content
+# that finishes late is sent at the end of the body as ``<div hidden id="S:4">``, and an inline script
+# (``$RC("B:4","S:4")`` for a Suspense boundary, ``$RS("S:4","P:4")`` for a segment) moves it into
+# the empty ``<template id="B:4">`` (or ``P:4``) left where it belongs.
+_SEGMENT_ID = re.compile(r"S:[0-9a-z]+$")
+_SEGMENT_SWAP = re.compile(r'\$R([CS])\("([^"]+)","([^"]+)"\)')
+
+
+def _place_segments(root, segments: list, scripts: list) -> None:
+    """Do what React's inline scripts would: move each hidden streamed segment (``segments``) to
+    the placeholder its ``$RC``/``$RS`` call in ``scripts`` names, so that its text is read where
+    the page shows it. A segment whose placeholder is not found stays where it is, shown: the
+    reader sees it once the script runs. The hidden segments are the page's own content (the
+    body of a GitBook chapter, a Next.js page's article or product details): dropped as hidden,
+    they cost WCXB pages most of their text."""
+    target = {}  # segment id -> placeholder id
+    for script in scripts:
+        text = script.text()
+        if "$R" in text:
+            for kind, first, second in _SEGMENT_SWAP.findall(text):
+                if kind == "C":
+                    target[second] = first
+                else:
+                    target[first] = second
+    if not target:
+        return
+    holders = {node.attributes.get("id"): node for node in root.css("template[id]")}
+    for seg in segments:
+        holder = holders.get(target.get(seg.attributes.get("id")))
+        if holder is not None:
+            holder.insert_before(seg, move=True)
+
+
 def _section_toggle(button) -> bool:
     """Whether a ``<button>`` is a section's title that opens it: one inside a heading (WAI-ARIA's
     accordion pattern, ``<h3><button aria-expanded>Question</button></h3>``, Bootstrap's
@@ -261,6 +294,10 @@ def remove_junk(root) -> list[str]:
                 junk.append(node)
         if controlled:
             hidden = [node for node in hidden if node.attributes.get("id") not in controlled]
+    if hidden and any(_SEGMENT_ID.match(node.attributes.get("id") or "") for node in hidden):
+        segments = [node for node in hidden if _SEGMENT_ID.match(node.attributes.get("id") or "")]
+        hidden = [node for node in hidden if not _SEGMENT_ID.match(node.attributes.get("id") or "")]
+        _place_segments(root, segments, [node for node in junk if node.tag_id == _SCRIPT_ID])
     if hidden:
         hidden = [node for node in hidden if not _answers_question(node)]
     for node in junk:

@@ -9,9 +9,11 @@
   :mod:`mmcorpus.extract.main_content` are set for them. Words shared by two languages ("die", "a", "in")
   only need to appear once.
 * ``SECTION_HEADINGS``: headings that open a block of page furniture (related articles,
-  comments, share prompts, author boxes, newsletter boxes, tags). A heading matching one, and the
-  section it opens, are not main content. ``TOPIC_HEADINGS``: those among them that name a further
-  topic ("More about ...", "Related ..."), whose section is the page's own where it holds prose.
+  comments, share prompts, author boxes, newsletter boxes, feedback boxes, tags). A heading
+  matching one, and the section it opens, are not main content. ``TOPIC_HEADINGS``: those among
+  them that name a further topic ("More about ...", "Related ..."), whose section is the page's own
+  where it holds prose. ``REFERENCE_HEADINGS``: headings of a page's own cross-references ("See
+  also", "References"), whose links are content however link dense.
 * ``BOILERPLATE_LINES``: whole short blocks that are page furniture on their own ("Share",
   "Read more", "Advertisement", "Comments (3)").
 * ``CREDIT_LINE``: photo credits and bylines kept out of the text ("Foto: dpa", "Image: Getty").
@@ -99,6 +101,8 @@ SECTION_HEADINGS = re.compile(
     r"teilen|artikel teilen|diesen artikel teilen|beitrag teilen|folgen sie uns|"
     r"partager|partager cet article|compartir|condividi|"
     r"newsletter|subscribe(?: to our newsletter)?|sign up for our newsletter|newsletter abonnieren|"
+    # a documentation page's feedback box (PostgreSQL's "Submit correction", "Was this page helpful?")
+    r"feedback|send (?:us )?feedback|submit (?:a )?correction|was this (?:page|article) helpful|"
     # author / tags / navigation
     r"about the author|über den autor|über die autorin|zur person|à propos de l'auteur|"
     r"sobre el autor|tags?|schlagw(?:orte|örter)|stichw(?:orte|örter)|kategorien?|"
@@ -119,6 +123,17 @@ END_HEADINGS = re.compile(
     re.IGNORECASE,
 )
 
+# Headings of a page's own cross-references: the links under them are its content, however link
+# dense (Wikipedia's, MediaWiki's and MDN's "See also" and "External links", a manual's "References"
+# and "Next steps"; main_content.keep_reference_sections).
+REFERENCE_HEADINGS = re.compile(
+    r"^(?:see also|external links|further reading|references|next steps|additional resources|"
+    r"more resources|learn more|siehe auch|weblinks|einzelnachweise|literatur|voir aussi|"
+    r"liens externes|références|véase también|enlaces externos|referencias|vedi anche|"
+    r"collegamenti esterni|zie ook|externe links|veja também|ligações externas|"
+    r"zobacz też|linki zewnętrzne|przypisy)[\s:.!?¶#§]*$",
+    re.IGNORECASE,
+)
 BOILERPLATE_LINES = re.compile(
     r"^(?:share|share this|share on \w+|tweet|pin it|print|print this|email|e-mail|advertisement|"
     r"advertising|sponsored|anzeige|werbung|read more|continue reading|weiterlesen|mehr lesen|"

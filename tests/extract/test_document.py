@@ -216,6 +216,16 @@ def test_furniture_sections_are_dropped():
     assert len(t) == 2 and all("real article" in x for x in t)
 
 
+def test_a_documentation_pages_feedback_box_is_dropped():
+    # PostgreSQL's manual closes each page with "Submit correction" and a paragraph asking for reports
+    art = (f"<p>{PARA}</p><p>{PARA}</p><h2>Submit correction</h2><p>If you see anything in the "
+           "documentation that is not correct, please use this form to report a documentation issue.</p>")
+    t = texts_of(page(art))
+    assert len(t) == 2 and all("real article" in x for x in t)
+    t = texts_of(page(art.replace("Submit correction", "Was this page helpful?")))
+    assert len(t) == 2
+
+
 def test_short_blocks_inside_the_article_stay_and_tail_furniture_goes():
     art = (f"<p>{PARA}</p><h3>Ingredients</h3><ul><li>200 g flour</li><li>2 eggs</li><li>1 pinch salt</li></ul>"
            f"<p>{PARA}</p><p>Enjoy your meal!</p><div class='tags-line'><span>Tagged:</span></div>"

@@ -94,6 +94,23 @@ def test_hidden_answer_after_a_question_is_kept():
     assert "A hidden promo." not in texts(t) and "Not an answer." not in texts(t)
 
 
+def test_streamed_react_segments_are_kept_where_their_script_puts_them():
+    # React's streamed rendering sends late content as <div hidden id="S:n"> at the end of the body;
+    # $RC (a Suspense boundary) and $RS (a segment) move it into the <template> placeholder. The
+    # segment is read there; one no script places is kept where it is; other hidden divs still go
+    t = tree_of(
+        "<h1>Chapter one</h1><!--$?--><template id='B:0'></template><!--/$-->"
+        "<p>Closing words.</p><template id='P:3'></template>"
+        "<div hidden id='S:0'><p>The chapter's body.</p></div>"
+        "<script>$RC(\"B:0\",\"S:0\")</script>"
+        "<div hidden id='S:a'><p>A late table.</p></div><script>$RS(\"S:a\",\"P:3\")</script>"
+        "<div hidden id='S:2'><p>An orphan segment.</p></div>"
+        "<div hidden id='T:1'><p>Not a segment.</p></div>"
+    )
+    assert texts(t) == ["Chapter one", "The chapter's body.", "Closing words.", "A late table.",
+                        "An orphan segment."]
+
+
 def test_a_button_that_is_a_section_heading_is_kept():
     # an accordion's trigger inside its heading, and a tab trigger wrapping its heading, carry the
     # section's title; other buttons are controls and go

@@ -394,6 +394,22 @@ def test_wholly_linked_list_inside_the_article_stays_out():
     assert "second point 2" in text and "Another story" not in text
 
 
+def test_a_see_also_list_closing_the_page_is_kept():
+    # a documentation page's closing cross-references: a few wholly linked items after the last
+    # prose, under "See also"; the same links under any other heading stay out, and so do bare
+    # web addresses under "References"
+    links = "".join(f"<li><a href='/guide-{i}'>Writing socket clients part {i}</a></li>" for i in range(3))
+    urls = "".join(f"<li><a href='https://x.org/{i}'>https://x.org/{i}</a></li>" for i in range(2))
+    body = (f"<main><h1>WebSocket</h1>{paragraphs('the socket', 3)}<h2>See also</h2><ul>{links}</ul>"
+            f"<h2>References</h2><ul>{urls}</ul></main>")
+    text = extract(body)
+    for i in range(3):
+        assert f"Writing socket clients part {i}" in text
+    assert "https://x.org/1" not in text
+    text = extract(body.replace("See also", "Our other pages"))
+    assert "Writing socket clients" not in text
+
+
 def test_a_syllabus_of_linked_items_and_linked_headings_inside_the_article_is_kept():
     # a tutorial index: a long list of wholly linked lessons between two parts of its prose, and a
     # reference page's linked signature headings; a line repeated on every post ("Re: ...") stays out
