@@ -1081,6 +1081,15 @@ POST_CARD_CHARS = 60  # (and shorter than this)
 _WORD = re.compile(r"\w+")
 _DIGITS = re.compile(r"\d+")
 _LETTER = re.compile(r"[^\W\d_]")
+POST_COUNTER_WORDS = 8  # a line with digits may have this many words ("1,234 posts · Joined 2015")
+
+
+def _card_line(text: str) -> bool:
+    """Whether a short line may be a post template's: a label of at most ``POST_CARD_WORDS`` words,
+    or a line of counters of at most ``POST_COUNTER_WORDS`` ("12.3k 5 gold badges 40 silver badges",
+    "842 posts · Joined 2015": WCXB forums +0.0010, halves +0.0014, +0.0005, other types level)."""
+    n = len(_WORD.findall(text))
+    return n <= POST_CARD_WORDS or (n <= POST_COUNTER_WORDS and _DIGITS.search(text) is not None)
 
 
 def drop_post_furniture(keep: list[bool], blocks) -> list[bool]:
@@ -1088,9 +1097,9 @@ def drop_post_furniture(keep: list[bool], blocks) -> list[bool]:
     author card's labels and counters ("Member", "Joined", "Posts: 1,234", "12 likes", "#7"), and
     lines without a letter (vote counts, post numbers, bare dates in digits).
 
-    A line of at most ``POST_CARD_WORDS`` words is furniture when its shape (lower case, each run
-    of digits as one) comes back ``POST_CARD_REPEATS`` times or more among the kept lines: a post's
-    template repeats with every post, while a reply's own words do not ("Thanks!" once, not in
+    A short line (:func:`_card_line`) is furniture when its shape (lower case, each run of digits
+    as one) comes back ``POST_CARD_REPEATS`` times or more among the kept lines: a post's template
+    repeats with every post, while a reply's own words do not ("Thanks!" once, not in
     every post). jusText (Pomikálek 2011) keeps such short lines between good ones, which on a
     thread is every post's header. Only for threads (the caller's ``is_thread`` or JSON-LD
     declaration): on listings, tables and product pages a repeated short line is data ("In stock",
@@ -1107,7 +1116,7 @@ def drop_post_furniture(keep: list[bool], blocks) -> list[bool]:
         if not _LETTER.search(text):
             out[i] = False
             continue
-        if len(text) < POST_CARD_CHARS and len(_WORD.findall(text)) <= POST_CARD_WORDS:
+        if len(text) < POST_CARD_CHARS and _card_line(text):
             shape = _DIGITS.sub("0", text.strip().lower())
             short[i] = shape
             shapes[shape] += 1
@@ -1127,9 +1136,9 @@ def drop_post_cards(keep: list[bool], blocks, base: list[int], tree) -> list[boo
     structure, for threads not read as such (:func:`is_thread` needs comment-named containers;
     XenForo's and phpBB's posts are named ``message`` and ``post``).
 
-    A kept line of at most ``POST_CARD_WORDS`` words whose shape (lower case, each run of digits
-    as one) comes back ``POST_CARD_REPEATS`` times or more is a template line when its copies sit
-    in as many distinct posts: sibling elements of the same shape (tag and first class), each
+    A kept short line (:func:`_card_line`) whose shape (lower case, each run of digits as one)
+    comes back ``POST_CARD_REPEATS`` times or more is a template line when its copies sit in as
+    many distinct posts: sibling elements of the same shape (tag and first class), each
     repeated ``POST_CARD_REPEATS`` times among its siblings, holding prose (a block labelled
     GOOD by its own text), named as a post (``_POST_NAME``), and holding at least half of the
     line's copies. The lines without a letter inside those posts go too (post counts, vote
@@ -1146,7 +1155,7 @@ def drop_post_cards(keep: list[bool], blocks, base: list[int], tree) -> list[boo
         if not k:
             continue
         text = b[1]
-        if len(text) < POST_CARD_CHARS and len(_WORD.findall(text)) <= POST_CARD_WORDS:
+        if len(text) < POST_CARD_CHARS and _card_line(text):
             occ.setdefault(_DIGITS.sub("0", text.strip().lower()), []).append(i)
         elif base[i] == GOOD:
             prose_owners.append(b[3])
