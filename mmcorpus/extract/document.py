@@ -305,7 +305,7 @@ def _extract_tree(html: str | bytes, record: HtmlRecord, cfg: ExtractConfig, pre
     if thread:  # the lines every post repeats (author cards, counters)
         keep = boilerplate.drop_post_furniture(keep, page.blocks)
     else:
-        keep = boilerplate.drop_post_cards(keep, page.blocks, labels, page)
+        keep = boilerplate.drop_post_cards(keep, page.blocks, page)
     min_chars = cfg.min_block_chars
     texts = [b for b, k in zip(page.blocks, keep) if k and len(b[1]) >= min_chars]
     n_chars = sum(len(b[1]) for b in texts)

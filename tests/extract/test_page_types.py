@@ -640,3 +640,13 @@ def test_repeated_labels_of_a_listicle_s_sections_are_kept():
         f"<dl><dt>Weight</dt><dd>{50 + i}g</dd></dl><h3>Pros</h3><p>Light and fast</p></section>" for i in range(4))
     text = extract(f"<article><h1>Best mice</h1>{items}</article>")
     assert text.count("Weight") == 4 and text.count("Pros") == 4
+
+
+def test_repeated_lines_of_a_wordpress_shop_grid_are_kept():
+    # WooCommerce: every product tile carries WordPress's post-<id> and has-post-thumbnail classes
+    tiles = "".join(
+        f"<li class='product type-product post-{551 + i} status-publish has-post-thumbnail'>"
+        f"<h2>Glass tumbler model {i}</h2><p>{prose(f'tumbler {i}', 1)}</p><div>In stock</div>"
+        f"<div>Qty:</div></li>" for i in range(4))
+    text = extract(f"<main><h1>Glassware</h1><ul class='products'>{tiles}</ul></main>")
+    assert text.count("In stock") == 4
