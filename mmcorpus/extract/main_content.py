@@ -1204,8 +1204,42 @@ def drop_post_cards(keep: list[bool], blocks, tree) -> list[bool]:
         for i in ix:
             out[i] = False
         posts_seen.update(posts)
-    if posts_seen:
-        for i, (b, k) in enumerate(zip(blocks, out)):
-            if k and not _LETTER.search(b[1]) and post_of(b[3]) in posts_seen:
-                out[i] = False
+    if not posts_seen:
+        return keep
+    for i, (b, k) in enumerate(zip(blocks, out)):
+        if k and not _LETTER.search(b[1]) and post_of(b[3]) in posts_seen:
+            out[i] = False
     return out
+
+
+def drop_signatures(keep: list[bool], blocks, tree) -> list[bool]:
+    """On a page of forum posts (read as a thread, or whose post cards :func:`drop_post_cards`
+    found), ``keep`` less the blocks inside an element whose class or id names a signature
+    (XenForo's ``message-signature``, Invision's ``ipsSignature``, vBulletin's
+    ``signaturecontainer``): the lines a member appends to every post of theirs (links to their
+    shop, a motto), never part of the reply. Only on such pages, for elsewhere the name says
+    something else (an API's function signature in documentation, a signature product).
+    WCXB forum pages 0.7840 -> 0.7866 (halves +0.0035, +0.0015), every other type unchanged."""
+    parent, names = tree.parent, tree.names
+    memo: dict[int, bool] = {}
+
+    def signed(el: int) -> bool:
+        chain = []
+        a = el
+        hit = False
+        while a > 0:
+            v = memo.get(a)
+            if v is not None:
+                hit = v
+                break
+            chain.append(a)
+            nm = names.get(a)
+            if nm and "signature" in nm.lower():
+                hit = True
+                break
+            a = parent[a]
+        for c in chain:
+            memo[c] = hit
+        return hit
+
+    return [k and not signed(b[3]) for b, k in zip(blocks, keep)]

@@ -625,12 +625,13 @@ def test_author_cards_of_posts_not_named_comments_stay_out():
     posts = "".join(
         f"<article class='message message--post'><div class='message-cell'>{_author_card(i)}</div>"
         f"<div class='message-cell message-cell--main'><div class='bbWrapper'>{prose(f'post body {i}', 2)}"
-        f"</div><ul><li>#{i + 1}</li></ul></div></article>" for i in range(4))
+        f"</div><div class='message-signature'><p>{prose(f'my shop {i}', 1)}</p></div>"
+        f"<ul><li>#{i + 1}</li></ul></div></article>" for i in range(4))
     text = extract(f"<main><h1>Which lens to buy?</h1><div class='block-body'>{posts}</div></main>")
     for i in range(4):
         assert f"post body {i}" in text
     assert "Senior Member" not in text and "Joined" not in text and "Messages" not in text
-    assert "#2" not in text
+    assert "#2" not in text and "my shop" not in text
 
 
 def test_repeated_labels_of_a_listicle_s_sections_are_kept():
