@@ -47,7 +47,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from itertools import accumulate
+from itertools import accumulate, compress
 
 from mmcorpus.extract.ascii_re import ascii_lower_matcher
 from mmcorpus.extract.block_labels import BAD, CAPTION, GOOD, LOW, MAX_SHORT_LINK_DENSITY, NEAR, SHORT
@@ -1088,7 +1088,7 @@ def _card_line(text: str) -> bool:
     """Whether a short line may be a post template's: a label of at most ``POST_CARD_WORDS`` words,
     or a line of counters of at most ``POST_COUNTER_WORDS`` ("12.3k 5 gold badges 40 silver badges",
     "842 posts · Joined 2015": WCXB forums +0.0010, halves +0.0014, +0.0005, other types level)."""
-    n = len(_WORD.findall(text))
+    n = len(text.split())
     return n <= POST_CARD_WORDS or (n <= POST_COUNTER_WORDS and _DIGITS.search(text) is not None)
 
 
@@ -1156,9 +1156,8 @@ def drop_post_cards(keep: list[bool], blocks, tree) -> list[bool]:
     parent, end, tags, names = tree.parent, tree.end, tree.tags, tree.names
     occ: dict[str, list[int]] = {}
     own_owners = []
-    for i, (b, k) in enumerate(zip(blocks, keep)):
-        if not k:
-            continue
+    for i in compress(range(len(keep)), keep):
+        b = blocks[i]
         text = b[1]
         if len(text) < POST_CARD_CHARS and _card_line(text):
             occ.setdefault(_DIGITS.sub("0", text.strip().lower()), []).append(i)
@@ -1170,19 +1169,27 @@ def drop_post_cards(keep: list[bool], blocks, tree) -> list[bool]:
     finder = CardFinder(tags, names, parent, end, tree.chars)
     post_memo: dict[int, int] = {}
 
+    n_own = len(own_owners)
+
     def post_of(owner: int) -> int:
-        """The nearest ancestor of ``owner`` that is repeated among its siblings and holds prose
-        (0: none)."""
-        p = post_memo.get(owner)
-        if p is None:
-            a = parent[owner]
-            while a > 0:
-                j = bisect_left(own_owners, a)
-                if j < len(own_owners) and own_owners[j] <= end[a] and finder.repeats(a) >= POST_CARD_REPEATS:
-                    break
-                a = parent[a]
-            p = post_memo[owner] = max(a, 0)
-        return p
+        """The nearest ancestor of ``owner`` that is repeated among its siblings and holds a line of
+        the post's own (0: none); remembered for every element walked through."""
+        a = parent[owner]
+        chain = []
+        while a > 0:
+            p = post_memo.get(a)
+            if p is not None:
+                a = p
+                break
+            j = bisect_left(own_owners, a)
+            if j < n_own and own_owners[j] <= end[a] and finder.repeats(a) >= POST_CARD_REPEATS:
+                break
+            chain.append(a)
+            a = parent[a]
+        a = max(a, 0)
+        for c in chain:
+            post_memo[c] = a
+        return a
 
     out = list(keep)
     posts_seen: set[int] = set()
