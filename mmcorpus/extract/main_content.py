@@ -1094,8 +1094,9 @@ def _card_line(text: str) -> bool:
 
 def drop_post_furniture(keep: list[bool], blocks) -> list[bool]:
     """On a discussion page, ``keep`` less the lines forum software prints beside every post: the
-    author card's labels and counters ("Member", "Joined", "Posts: 1,234", "12 likes", "#7"), and
-    lines without a letter (vote counts, post numbers, bare dates in digits).
+    author card's labels and counters ("Member", "Joined", "Posts: 1,234", "12 likes", "#7"),
+    lines without a letter (vote counts, post numbers, bare dates in digits), and one-character
+    lines (a default avatar's initial: WCXB forums +0.0002, both halves).
 
     A short line (:func:`_card_line`) is furniture when its shape (lower case, each run of digits
     as one) comes back ``POST_CARD_REPEATS`` times or more among the kept lines: a post's template
@@ -1113,7 +1114,7 @@ def drop_post_furniture(keep: list[bool], blocks) -> list[bool]:
         if not k:
             continue
         text = b[1]
-        if not _LETTER.search(text):
+        if len(text) < 2 or not _LETTER.search(text):
             out[i] = False
             continue
         if len(text) < POST_CARD_CHARS and _card_line(text):
@@ -1145,13 +1146,13 @@ def drop_post_cards(keep: list[bool], blocks, tree) -> list[bool]:
     ``POST_CARD_REPEATS`` or more siblings of the same shape (tag and first class) and holds a
     kept line that is not such a short line (the post's own text); the largest group of sibling
     posts of one shape must number ``POST_CARD_REPEATS`` or more, hold at least half of the
-    line's copies, and be named as posts (``_POST_NAME``). The lines without a letter inside those
-    posts go too (post counts, vote counts, "#7"). A product grid's tiles repeat their "In stock"
-    and prices, and a listicle's sections their "Pros" and "Weight", but not in post-named
-    containers (WCXB without the name test: collections -0.005, articles -0.0002; WooCommerce's
-    ``post-551`` named as a post: collections -0.0005). WCXB forum pages with both rules 0.7746 ->
-    0.7840 (halves +0.0098, +0.0091; with :func:`drop_post_furniture` alone 0.7761), every other
-    type level on both halves.
+    line's copies, and be named as posts (``_POST_NAME``). The lines without a letter or of one
+    character inside those posts go too (post counts, vote counts, "#7", an avatar's initial). A
+    product grid's tiles repeat their "In stock" and prices, and a listicle's sections their "Pros"
+    and "Weight", but not in post-named containers (WCXB without the name test: collections
+    -0.005, articles -0.0002; WooCommerce's ``post-551`` named as a post: collections -0.0005).
+    WCXB forum pages with both rules 0.7746 -> 0.7840 (halves +0.0098, +0.0091; with
+    :func:`drop_post_furniture` alone 0.7761), every other type level on both halves.
     """
     parent, end, tags, names = tree.parent, tree.end, tree.tags, tree.names
     occ: dict[str, list[int]] = {}
@@ -1214,7 +1215,7 @@ def drop_post_cards(keep: list[bool], blocks, tree) -> list[bool]:
     if not posts_seen:
         return keep
     for i, (b, k) in enumerate(zip(blocks, out)):
-        if k and not _LETTER.search(b[1]) and post_of(b[3]) in posts_seen:
+        if k and (len(b[1]) < 2 or not _LETTER.search(b[1])) and post_of(b[3]) in posts_seen:
             out[i] = False
     return out
 

@@ -602,7 +602,8 @@ def test_a_related_section_of_prose_without_links_is_the_pages_own():
 
 
 def _author_card(i: int) -> str:
-    return (f"<div class='userinfo'><h4>user{i}</h4><h5>Senior Member</h5><dl><dt>Joined</dt><dd>Mar {i + 1}, 2015</dd>"
+    return (f"<div class='userinfo'><div class='avatar'>{'KLMN'[i]}</div>"
+            f"<h4>user{i}</h4><h5>Senior Member</h5><dl><dt>Joined</dt><dd>Mar {i + 1}, 2015</dd>"
             f"<dt>Messages</dt><dd>{120 * i + 7}</dd></dl><p>{40 * i + 2} posts · Joined {2010 + i}</p></div>")
 
 
@@ -616,7 +617,7 @@ def test_author_cards_of_a_thread_stay_out_and_a_reply_s_own_short_line_stays():
         assert f"reply number {i}" in text
     assert "Thanks, that fixed it!" in text
     assert "Senior Member" not in text and "Joined" not in text and "Messages" not in text
-    assert "\n5\n" not in f"\n{text}\n" and "posts · Joined" not in text
+    assert "\n5\n" not in f"\n{text}\n" and "posts · Joined" not in text and "\nL\n" not in f"\n{text}\n"
 
 
 def test_author_cards_of_posts_not_named_comments_stay_out():
@@ -631,7 +632,7 @@ def test_author_cards_of_posts_not_named_comments_stay_out():
     for i in range(4):
         assert f"post body {i}" in text
     assert "Senior Member" not in text and "Joined" not in text and "Messages" not in text
-    assert "#2" not in text and "my shop" not in text
+    assert "#2" not in text and "my shop" not in text and "\nL\n" not in f"\n{text}\n"
 
 
 def test_repeated_labels_of_a_listicle_s_sections_are_kept():
