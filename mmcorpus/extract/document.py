@@ -302,6 +302,14 @@ def _extract_tree(html: str | bytes, record: HtmlRecord, cfg: ExtractConfig, pre
     flags = boilerplate.unflag_prose_holder(page, labels, flags)
     front = is_front_page(record.url)
     keep, inside, card_chars = boilerplate.main_content(page, labels, flags, front)
+    if thread:  # the lines every post repeats (author cards, counters)
+        keep = boilerplate.drop_post_furniture(keep, page.blocks)
+        posts = True
+    else:
+        cut = boilerplate.drop_post_cards(keep, page.blocks, page)
+        posts, keep = cut is not keep, cut
+    if posts:
+        keep = boilerplate.drop_signatures(keep, page.blocks, page)
     min_chars = cfg.min_block_chars
     texts = [b for b, k in zip(page.blocks, keep) if k and len(b[1]) >= min_chars]
     n_chars = sum(len(b[1]) for b in texts)

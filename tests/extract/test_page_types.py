@@ -652,3 +652,56 @@ def test_a_related_section_of_prose_without_links_is_the_pages_own():
                    f"<h2>Related Products</h2><p>{prose('the related product identifiers', 3)}</p>"
                    f"<h2>Geo Tagging</h2>{paragraphs('regional prices', 2)}</main>")
     assert "the related product identifiers" in text and "regional prices 1" in text
+
+
+def _author_card(i: int) -> str:
+    return (f"<div class='userinfo'><div class='avatar'>{'KLMN'[i]}</div>"
+            f"<h4>user{i}</h4><h5>Senior Member</h5><dl><dt>Joined</dt><dd>Mar {i + 1}, 2015</dd>"
+            f"<dt>Messages</dt><dd>{120 * i + 7}</dd></dl><p>{40 * i + 2} posts · Joined {2010 + i}</p></div>")
+
+
+def test_author_cards_of_a_thread_stay_out_and_a_reply_s_own_short_line_stays():
+    # a thread in comment containers: every post's author card repeats its labels; a vote count has no letter
+    posts = [f"<div class='comment' id='post_{i}'>{_author_card(i)}<div class='votes'>{i + 3}</div>"
+             f"<div class='text'><p>{prose(f'reply number {i}', 2)}</p></div></div>" for i in range(4)]
+    posts[2] = posts[2].replace("<div class='text'>", "<div class='text'><p>Thanks, that fixed it!</p>")
+    text = extract(f"<main><h1>Broken update</h1><div class='comments'>{''.join(posts)}</div></main>")
+    for i in range(4):
+        assert f"reply number {i}" in text
+    assert "Thanks, that fixed it!" in text
+    assert "Senior Member" not in text and "Joined" not in text and "Messages" not in text
+    assert "\n5\n" not in f"\n{text}\n" and "posts · Joined" not in text and "\nL\n" not in f"\n{text}\n"
+
+
+def test_author_cards_of_posts_not_named_comments_stay_out():
+    # XenForo-like: posts are article.message (not comment-named, so the page is not read as a
+    # thread); their cards are found by structure: repeated post-named siblings holding prose
+    posts = "".join(
+        f"<article class='message message--post'><div class='message-cell'>{_author_card(i)}</div>"
+        f"<div class='message-cell message-cell--main'><div class='bbWrapper'>{prose(f'post body {i}', 2)}"
+        f"</div><div class='message-signature'><p>{prose(f'my shop {i}', 1)}</p></div>"
+        f"<ul><li>#{i + 1}</li></ul></div></article>" for i in range(4))
+    text = extract(f"<main><h1>Which lens to buy?</h1><div class='block-body'>{posts}</div></main>")
+    for i in range(4):
+        assert f"post body {i}" in text
+    assert "Senior Member" not in text and "Joined" not in text and "Messages" not in text
+    assert "#2" not in text and "my shop" not in text and "\nL\n" not in f"\n{text}\n"
+
+
+def test_repeated_labels_of_a_listicle_s_sections_are_kept():
+    # an article's sections repeat their short labels ("Pros", "Weight") beside prose: not posts
+    items = "".join(
+        f"<section class='item'><h2>Mouse model {i}</h2><p>{prose(f'mouse {i}', 2)}</p>"
+        f"<dl><dt>Weight</dt><dd>{50 + i}g</dd></dl><h3>Pros</h3><p>Light and fast</p></section>" for i in range(4))
+    text = extract(f"<article><h1>Best mice</h1>{items}</article>")
+    assert text.count("Weight") == 4 and text.count("Pros") == 4
+
+
+def test_repeated_lines_of_a_wordpress_shop_grid_are_kept():
+    # WooCommerce: every product tile carries WordPress's post-<id> and has-post-thumbnail classes
+    tiles = "".join(
+        f"<li class='product type-product post-{551 + i} status-publish has-post-thumbnail'>"
+        f"<h2>Glass tumbler model {i}</h2><p>{prose(f'tumbler {i}', 1)}</p><div>In stock</div>"
+        f"<div>Qty:</div></li>" for i in range(4))
+    text = extract(f"<main><h1>Glassware</h1><ul class='products'>{tiles}</ul></main>")
+    assert text.count("In stock") == 4
