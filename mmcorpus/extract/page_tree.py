@@ -92,10 +92,9 @@ TRANSPARENT_TAGS = frozenset([
 ])
 # Element kinds as bits, cached per Lexbor tag id.
 _BLOCK, _LINK, _BRK, _IMG, _NOSCRIPT, _FIGCAPTION, _PROTECT, _TRANSPARENT = 1, 2, 4, 8, 16, 32, 64, 128
-_TEXT_ID = 2
+_TEXT_ID = 2  # a text node (whitespace between elements)
 _TAG_LAST = 0xC4  # Lexbor's fixed tag ids end here; custom elements get per-document ids
 _NON_ELEMENT = frozenset([0, 1, 3, 4, 5])  # undef, end of file, document, comment, doctype
-_TEXT_ID = 2  # a text node (whitespace between elements)
 # SVG's camelCase names share tag ids with their lower-case HTML forms: never cached.
 _SVG_CAMEL = [
     "altGlyph", "altGlyphDef", "altGlyphItem", "animateColor", "animateMotion", "animateTransform",
