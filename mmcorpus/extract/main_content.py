@@ -1176,18 +1176,28 @@ def images_beside_dropped_text(tree, keep: list[bool], labels: list[int], flags,
 POST_CARD_WORDS = 3  # a kept line of at most this many words...
 POST_CARD_REPEATS = 3  # ...whose shape (digits aside) comes back this often on a thread is a post's template
 POST_CARD_CHARS = 60  # (and shorter than this)
-_WORD = re.compile(r"\w+")
 _DIGITS = re.compile(r"\d+")
 _LETTER = re.compile(r"[^\W\d_]")
 POST_COUNTER_WORDS = 8  # a line with digits may have this many words ("1,234 posts · Joined 2015")
 
 
-def _card_line(text: str) -> bool:
-    """Whether a short line may be a post template's: a label of at most ``POST_CARD_WORDS`` words,
-    or a line of counters of at most ``POST_COUNTER_WORDS`` ("12.3k 5 gold badges 40 silver badges",
+def _card_shape(text: str) -> str | None:
+    """The shape (lower case, each run of digits as one) of a line that may be a post template's,
+    else None: shorter than ``POST_CARD_CHARS``, and a label of at most ``POST_CARD_WORDS`` words or
+    a line of counters of at most ``POST_COUNTER_WORDS`` ("12.3k 5 gold badges 40 silver badges",
     "842 posts · Joined 2015": WCXB forums +0.0010, halves +0.0014, +0.0005, other types level)."""
+    if len(text) >= POST_CARD_CHARS:
+        return None
     n = len(text.split())
-    return n <= POST_CARD_WORDS or (n <= POST_COUNTER_WORDS and _DIGITS.search(text) is not None)
+    if n <= POST_CARD_WORDS or (n <= POST_COUNTER_WORDS and _DIGITS.search(text) is not None):
+        return _DIGITS.sub("0", text.strip().lower())
+    return None
+
+
+def _bare_line(text: str) -> bool:
+    """A line without a letter (a vote count, "#7", a date in digits) or of one character (a default
+    avatar's initial): beside a post, never its words."""
+    return len(text) < 2 or not _LETTER.search(text)
 
 
 def drop_post_furniture(keep: list[bool], blocks) -> list[bool]:
@@ -1196,7 +1206,7 @@ def drop_post_furniture(keep: list[bool], blocks) -> list[bool]:
     lines without a letter (vote counts, post numbers, bare dates in digits), and one-character
     lines (a default avatar's initial: WCXB forums +0.0002, both halves).
 
-    A short line (:func:`_card_line`) is furniture when its shape (lower case, each run of digits
+    A short line (:func:`_card_shape`) is furniture when its shape (lower case, each run of digits
     as one) comes back ``POST_CARD_REPEATS`` times or more among the kept lines: a post's template
     repeats with every post, while a reply's own words do not ("Thanks!" once, not in
     every post). jusText (Pomikálek 2011) keeps such short lines between good ones, which on a
@@ -1212,11 +1222,11 @@ def drop_post_furniture(keep: list[bool], blocks) -> list[bool]:
         if not k:
             continue
         text = b[1]
-        if len(text) < 2 or not _LETTER.search(text):
+        if _bare_line(text):
             out[i] = False
             continue
-        if len(text) < POST_CARD_CHARS and _card_line(text):
-            shape = _DIGITS.sub("0", text.strip().lower())
+        shape = _card_shape(text)
+        if shape is not None:
             short[i] = shape
             shapes[shape] += 1
     for i, shape in short.items():
@@ -1238,7 +1248,7 @@ def drop_post_cards(keep: list[bool], blocks, tree) -> list[bool]:
     structure, for threads not read as such (:func:`is_thread` needs comment-named containers;
     XenForo's and phpBB's posts are named ``message`` and ``post``).
 
-    A kept short line (:func:`_card_line`) whose shape (lower case, each run of digits as one)
+    A kept short line (:func:`_card_shape`) whose shape (lower case, each run of digits as one)
     comes back ``POST_CARD_REPEATS`` times or more is a template line when its copies sit in
     distinct posts: each copy's post is its nearest ancestor that is one of
     ``POST_CARD_REPEATS`` or more siblings of the same shape (tag and first class) and holds a
@@ -1257,9 +1267,9 @@ def drop_post_cards(keep: list[bool], blocks, tree) -> list[bool]:
     own_owners = []
     for i in compress(range(len(keep)), keep):
         b = blocks[i]
-        text = b[1]
-        if len(text) < POST_CARD_CHARS and _card_line(text):
-            occ.setdefault(_DIGITS.sub("0", text.strip().lower()), []).append(i)
+        shape = _card_shape(b[1])
+        if shape is not None:
+            occ.setdefault(shape, []).append(i)
         else:
             own_owners.append(b[3])
     if len(own_owners) < POST_CARD_REPEATS or all(len(ix) < POST_CARD_REPEATS for ix in occ.values()):
@@ -1313,7 +1323,7 @@ def drop_post_cards(keep: list[bool], blocks, tree) -> list[bool]:
     if not posts_seen:
         return keep
     for i, (b, k) in enumerate(zip(blocks, out)):
-        if k and (len(b[1]) < 2 or not _LETTER.search(b[1])) and post_of(b[3]) in posts_seen:
+        if k and _bare_line(b[1]) and post_of(b[3]) in posts_seen:
             out[i] = False
     return out
 

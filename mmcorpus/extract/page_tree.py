@@ -293,10 +293,13 @@ def remove_junk(root) -> list[str]:
                 junk.append(node)
         if controlled:
             hidden = [node for node in hidden if node.attributes.get("id") not in controlled]
-    if hidden and any(_SEGMENT_ID.match(node.attributes.get("id") or "") for node in hidden):
-        segments = [node for node in hidden if _SEGMENT_ID.match(node.attributes.get("id") or "")]
-        hidden = [node for node in hidden if not _SEGMENT_ID.match(node.attributes.get("id") or "")]
-        _place_segments(root, segments, [node for node in junk if node.tag_id == _SCRIPT_ID])
+    if hidden:
+        others, segments = [], []
+        for node in hidden:
+            (segments if _SEGMENT_ID.match(node.attributes.get("id") or "") else others).append(node)
+        if segments:
+            hidden = others
+            _place_segments(root, segments, [node for node in junk if node.tag_id == _SCRIPT_ID])
     if hidden:
         hidden = [node for node in hidden if not _answers_question(node)]
     for node in junk:
